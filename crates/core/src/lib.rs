@@ -1,0 +1,14 @@
+//! Stint's domain, pure: typed ids, money, roles and scopes, validation rules,
+//! the clock abstraction. Nothing here touches a database, the network or async.
+
+pub mod clock;
+pub mod currency;
+pub mod ids;
+pub mod password;
+pub mod role;
+pub mod timezone;
+pub mod validation;
+
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use role::{Role, Scope, Scopes};
+pub use validation::{FieldError, Validation};

@@ -1,0 +1,123 @@
+//! Validation results that name the offending field, so an API caller learns
+//! exactly which input to fix (`details[].field`, dotted paths).
+
+use serde::Serialize;
+
+/// One problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// Dotted path of the field, such as `address.country_code`.
+    #[cfg_attr(feature = "openapi", schema(example = "email"))]
+    pub field: String,
+    /// What is wrong with it.
+    #[cfg_attr(feature = "openapi", schema(example = "must be a valid email address"))]
+    pub message: String,
+}
+
+/// Collects every field problem of one input before answering, so the caller
+/// sees all of them at once.
+#[derive(Debug, Default)]
+pub struct Validation {
+    errors: Vec<FieldError>,
+}
+
+impl Validation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Adds a problem when `problem` is `Some`.
+    pub fn check(&mut self, field: &str, problem: Option<String>) {
+        if let Some(message) = problem {
+            self.add(field, message);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok` when nothing was wrong, otherwise every problem found.
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// Lower-cases and trims an email address so one person has one account.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A deliberately plain syntax check: one `@`, a non-empty local part, a
+/// dotted domain without spaces. Deliverability is proven by sending mail.
+pub fn email_problem(email: &str) -> Option<String> {
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..")
+        });
+    (!valid).then(|| "must be a valid email address".to_owned())
+}
+
+/// A required human-readable name: present after trimming and not huge.
+pub fn name_problem(name: &str, max_chars: usize) -> Option<String> {
+    if name.trim().is_empty() {
+        Some("must not be empty".to_owned())
+    } else if name.chars().count() > max_chars {
+        Some(format!("must be at most {max_chars} characters long"))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
+        assert!(email_problem("ada@example.com").is_none());
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.de",
+            "a@.com",
+            "a@b..com",
+        ] {
+            assert!(email_problem(bad).is_some(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn collects_all_problems() {
+        let mut v = Validation::new();
+        v.check("name", name_problem(" ", 10));
+        v.check("email", email_problem("nope"));
+        v.check("ok", None);
+        let errors = v.finish().unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].field, "name");
+    }
+}

@@ -1,0 +1,151 @@
+//! The REST API: routers per resource, request and response shapes, the
+//! OpenAPI document, and the middleware every request passes through.
+
+pub mod api_keys;
+pub mod authentication;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod me;
+pub mod members;
+pub mod openapi;
+pub mod pagination;
+pub mod public_api;
+pub mod request_id;
+pub mod response;
+pub mod views;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use self::error::{ApiError, Code};
+use crate::state::AppState;
+
+/// Every documented route.
+fn documented() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .merge(authentication::routes())
+        .merge(me::routes())
+        .merge(public_api::routes())
+        .merge(api_keys::routes())
+        .merge(members::routes());
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .nest("/api/v1", v1)
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    documented().split_for_parts().1
+}
+
+/// Pretty JSON of the document, as committed in `docs/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut text = openapi_document().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = documented().split_for_parts();
+    let mut app = routes
+        .route("/api/v1/openapi.json", get(serve_openapi))
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.settings.http.body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.settings.http.request_timeout,
+            timeout,
+        ))
+        .layer(CompressionLayer::new().gzip(true));
+    if let Some(cors) = cors_layer(&state.settings.http.cors_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        panic_response,
+    ))
+    .layer(middleware::from_fn(request_id::middleware))
+    .with_state(state)
+}
+
+async fn serve_openapi(State(state): State<AppState>) -> Response {
+    let mut response = state.openapi_json.clone().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+async fn route_not_found() -> ApiError {
+    ApiError::new(
+        Code::RouteNotFound,
+        "No operation at this path; see /api/v1/openapi.json",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        Code::MethodNotAllowed,
+        "This path does not support this method",
+    )
+}
+
+async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(Code::Timeout, "The request took too long and was abandoned")
+            .into_response(),
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::internal(std::io::Error::other("handler panicked")).into_response()
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(allowed))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                header::HeaderName::from_static("x-api-key"),
+                header::HeaderName::from_static("idempotency-key"),
+                header::HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::LOCATION,
+                header::HeaderName::from_static("x-request-id"),
+            ]),
+    )
+}

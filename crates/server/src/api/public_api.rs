@@ -1,0 +1,56 @@
+//! The Public API app: whether the organization's API keys work.
+
+use axum::extract::State;
+use axum::response::Response;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ErrorBody};
+use super::response::{self, Data};
+use super::views::PublicApiOut;
+use crate::auth::Ctx;
+use crate::services::public_api;
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_public_api))
+        .routes(routes!(activate))
+        .routes(routes!(deactivate))
+}
+
+/// Show the Public API app
+#[utoipa::path(get, path = "/apps/public-api", tag = "Public API app",
+    responses((status = 200, description = "The app's state", body = Data<PublicApiOut>)))]
+pub async fn get_public_api(ctx: Ctx) -> Result<Response, ApiError> {
+    let org = ctx.read().await?.organization().await?;
+    Ok(response::ok(PublicApiOut::from_org(&org)))
+}
+
+/// Activate the Public API app
+///
+/// API keys of the organization work again, the same keys as before it was
+/// switched off. Owners and admins, signed in as users.
+#[utoipa::path(post, path = "/apps/public-api/activate", tag = "Public API app",
+    responses(
+        (status = 200, description = "Active", body = Data<PublicApiOut>),
+        (status = 403, description = "`insufficient_role`", body = ErrorBody),
+    ))]
+pub async fn activate(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let org = public_api::set_active(&state, &ctx, true).await?;
+    Ok(response::ok(PublicApiOut::from_org(&org)))
+}
+
+/// Deactivate the Public API app
+///
+/// Every API key of the organization, and every JWT made from one, is
+/// refused from the next request on (`public_api_inactive`).
+#[utoipa::path(post, path = "/apps/public-api/deactivate", tag = "Public API app",
+    responses(
+        (status = 200, description = "Inactive", body = Data<PublicApiOut>),
+        (status = 403, description = "`insufficient_role`", body = ErrorBody),
+    ))]
+pub async fn deactivate(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let org = public_api::set_active(&state, &ctx, false).await?;
+    Ok(response::ok(PublicApiOut::from_org(&org)))
+}

@@ -1,0 +1,142 @@
+//! `Ctx`: who is calling, for which organization, with which rights. Only
+//! this module builds one (its fields are private), and only through it does
+//! a handler reach the organization's data, so a handler cannot read another
+//! organization's rows by mistake.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use stint_core::ids::{ApiKeyId, MemberId, OrgId, SessionId, UserId};
+use stint_core::{Role, Scopes};
+use stint_store::{Pooled, Scoped, Tenant, Tx};
+
+use super::authenticate::authenticate;
+use crate::api::error::{ApiError, Code};
+use crate::state::AppState;
+
+/// The caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    User {
+        user: UserId,
+        member: MemberId,
+        session: SessionId,
+    },
+    ApiKey {
+        key: ApiKeyId,
+    },
+}
+
+/// The authenticated context of one request.
+#[derive(Clone)]
+pub struct Ctx {
+    org: OrgId,
+    actor: Actor,
+    role: Role,
+    scopes: Scopes,
+    db: Scoped,
+}
+
+impl Ctx {
+    /// Built by `authenticate` once the credential is proven.
+    pub(super) fn new(
+        state: &AppState,
+        org: OrgId,
+        actor: Actor,
+        role: Role,
+        scopes: Scopes,
+    ) -> Ctx {
+        #[allow(clippy::disallowed_methods)] // the one place tenancy is granted
+        let db = state.store.scoped(org);
+        Ctx {
+            org,
+            actor,
+            role,
+            scopes,
+            db,
+        }
+    }
+
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn scopes(&self) -> Scopes {
+        self.scopes
+    }
+
+    /// The calling member, for user credentials.
+    pub fn member_id(&self) -> Option<MemberId> {
+        match self.actor {
+            Actor::User { member, .. } => Some(member),
+            Actor::ApiKey { .. } => None,
+        }
+    }
+
+    /// The organization's data for reading.
+    pub async fn read(&self) -> Result<Tenant<Pooled>, ApiError> {
+        Ok(self.db.read().await?)
+    }
+
+    /// The organization's data inside a new transaction.
+    pub async fn write(&self) -> Result<Tenant<Tx>, ApiError> {
+        Ok(self.db.write().await?)
+    }
+
+    /// Writing organization-wide records: owners and admins, or API keys
+    /// with the `write` scope.
+    pub fn require_write(&self) -> Result<(), ApiError> {
+        match self.actor {
+            Actor::ApiKey { .. } if !self.scopes.write => Err(ApiError::new(
+                Code::InsufficientScope,
+                "This API key is read-only; create a key with the `write` scope to make changes",
+            )),
+            Actor::ApiKey { .. } => Ok(()),
+            Actor::User { .. } if self.role.is_admin() => Ok(()),
+            Actor::User { .. } => Err(ApiError::new(
+                Code::InsufficientRole,
+                "Only owners and admins can make this change",
+            )),
+        }
+    }
+
+    /// Administering the organization's access (API keys, the Public API
+    /// app): an owner or admin signed in as a user. API keys cannot mint or
+    /// switch off keys, so a leaked key cannot entrench itself.
+    pub fn require_admin_user(&self) -> Result<(), ApiError> {
+        match self.actor {
+            Actor::User { .. } if self.role.is_admin() => Ok(()),
+            Actor::User { .. } => Err(ApiError::new(
+                Code::InsufficientRole,
+                "Only owners and admins can do this",
+            )),
+            Actor::ApiKey { .. } => Err(ApiError::new(
+                Code::InsufficientRole,
+                "This requires an owner or admin signed in with email and password; API keys cannot do it",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
+        let ctx = authenticate(state, &parts.headers).await?;
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
+    }
+}

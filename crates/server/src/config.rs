@@ -1,0 +1,486 @@
+//! Settings: embedded defaults, then `stint.toml`, then `STINT_*` environment
+//! variables (sections joined by `__`), then command-line flags. The process
+//! refuses to start on an invalid setting and names the key and the reason.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Every setting of `stint serve`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub signup: SignupSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+    #[serde(deserialize_with = "human_duration")]
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    #[serde(deserialize_with = "byte_size")]
+    pub body_limit: usize,
+    #[serde(deserialize_with = "human_duration")]
+    pub request_timeout: Duration,
+    #[serde(deserialize_with = "human_duration")]
+    pub shutdown_timeout: Duration,
+    #[serde(deserialize_with = "comma_list")]
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupSettings {
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// When absent, a key is generated once and kept in the database.
+    #[serde(default)]
+    pub jwt_secret: Option<SecretString>,
+    #[serde(deserialize_with = "human_duration")]
+    pub access_token_ttl: Duration,
+    #[serde(deserialize_with = "human_duration")]
+    pub refresh_token_ttl: Duration,
+    #[serde(deserialize_with = "human_duration")]
+    pub session_max_age: Duration,
+    #[serde(deserialize_with = "human_duration")]
+    pub api_token_ttl: Duration,
+}
+
+/// One documented setting: its key, default and meaning. `stint serve --help`
+/// prints this table, and a test checks it lists exactly the real keys.
+pub struct SettingDoc {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+pub const SETTINGS: &[SettingDoc] = &[
+    SettingDoc {
+        key: "listen",
+        default: "127.0.0.1:8080",
+        help: "Address and port to serve HTTP on.",
+    },
+    SettingDoc {
+        key: "database_url",
+        default: "sqlite://./stint-data/stint.db",
+        help: "sqlite://FILE (created on first start) or postgres://…",
+    },
+    SettingDoc {
+        key: "log_format",
+        default: "human",
+        help: "human or json (one JSON object per line).",
+    },
+    SettingDoc {
+        key: "log_level",
+        default: "info",
+        help: "tracing filter, e.g. info or stint_server=debug.",
+    },
+    SettingDoc {
+        key: "database.max_connections",
+        default: "10",
+        help: "Connection pool size (readers on SQLite).",
+    },
+    SettingDoc {
+        key: "database.acquire_timeout",
+        default: "10s",
+        help: "How long a request waits for a database connection.",
+    },
+    SettingDoc {
+        key: "http.body_limit",
+        default: "1MiB",
+        help: "Largest request body accepted (413 above).",
+    },
+    SettingDoc {
+        key: "http.request_timeout",
+        default: "30s",
+        help: "Requests running longer are answered 503.",
+    },
+    SettingDoc {
+        key: "http.shutdown_timeout",
+        default: "30s",
+        help: "On SIGTERM/SIGINT, how long in-flight requests may finish.",
+    },
+    SettingDoc {
+        key: "http.cors_origins",
+        default: "",
+        help: "Comma-separated origins allowed by CORS; empty turns CORS off.",
+    },
+    SettingDoc {
+        key: "signup.enabled",
+        default: "true",
+        help: "Whether POST /api/v1/signup may create organizations.",
+    },
+    SettingDoc {
+        key: "auth.jwt_secret",
+        default: "(generated, kept in the database)",
+        help: "HS256 signing key for access tokens, at least 32 bytes.",
+    },
+    SettingDoc {
+        key: "auth.access_token_ttl",
+        default: "30m",
+        help: "Lifetime of a user's access token.",
+    },
+    SettingDoc {
+        key: "auth.refresh_token_ttl",
+        default: "30d",
+        help: "Lifetime of a refresh token (renewed on each refresh).",
+    },
+    SettingDoc {
+        key: "auth.session_max_age",
+        default: "90d",
+        help: "A sign-in session ends this long after it began.",
+    },
+    SettingDoc {
+        key: "auth.api_token_ttl",
+        default: "10m",
+        help: "Lifetime of a JWT obtained with an API key pair.",
+    },
+];
+
+const DEFAULTS: &str = r#"
+listen = "127.0.0.1:8080"
+database_url = "sqlite://./stint-data/stint.db"
+log_format = "human"
+log_level = "info"
+
+[database]
+max_connections = 10
+acquire_timeout = "10s"
+
+[http]
+body_limit = "1MiB"
+request_timeout = "30s"
+shutdown_timeout = "30s"
+cors_origins = ""
+
+[signup]
+enabled = true
+
+[auth]
+access_token_ttl = "30m"
+refresh_token_ttl = "30d"
+session_max_age = "90d"
+api_token_ttl = "10m"
+"#;
+
+/// Values given as command-line flags; they win over everything else.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// Why the settings were refused, phrased for an operator.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads defaults, then `config_file` (when it exists, or always when it
+    /// was named explicitly), then `STINT_*` variables, then flags.
+    pub fn load(
+        config_file: Option<&Path>,
+        flags: &FlagOverrides,
+    ) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        match config_file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("stint.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("stint.toml"));
+            }
+            None => {}
+        }
+        figment = figment
+            .merge(
+                // STINT_CONFIG names the file; STINT_TEST_* belong to the test suite.
+                Env::prefixed("STINT_")
+                    .filter(|key| key != "config" && !key.as_str().starts_with("test_"))
+                    .split("__"),
+            )
+            .merge(Serialized::defaults(flags));
+        Self::from_figment(figment)
+    }
+
+    /// Settings from an explicit list of `key = value` overrides on top of the
+    /// defaults, ignoring files and the environment (for tests and tools).
+    pub fn from_overrides(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        for (key, value) in overrides {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment.extract().map_err(describe_figment_error)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.database_url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "database_url: must start with sqlite:// or postgres:// (STINT_DATABASE_URL)"
+                    .into(),
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError(
+                "database.max_connections: must be at least 1".into(),
+            ));
+        }
+        if self.http.body_limit < 1024 {
+            return Err(ConfigError("http.body_limit: must be at least 1KiB".into()));
+        }
+        if let Some(secret) = &self.auth.jwt_secret {
+            use secrecy::ExposeSecret;
+            if secret.expose_secret().len() < 32 {
+                return Err(ConfigError(
+                    "auth.jwt_secret: must be at least 32 bytes (STINT_AUTH__JWT_SECRET)".into(),
+                ));
+            }
+        }
+        for (key, value) in [
+            ("auth.access_token_ttl", self.auth.access_token_ttl),
+            ("auth.refresh_token_ttl", self.auth.refresh_token_ttl),
+            ("auth.api_token_ttl", self.auth.api_token_ttl),
+            ("http.request_timeout", self.http.request_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError(format!("{key}: must be longer than zero")));
+            }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log_level) {
+            return Err(ConfigError(format!("log_level: {e}")));
+        }
+        Ok(())
+    }
+}
+
+/// Figment's errors already name the key and where it came from; keep them
+/// but drop the internal `default.` profile prefix.
+fn describe_figment_error(error: figment::Error) -> ConfigError {
+    let messages: Vec<String> = error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let origin = e
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_default();
+            let kind = e.kind.to_string();
+            if key.is_empty() {
+                format!("{kind} ({origin})")
+            } else {
+                format!("{key}: {kind} ({origin})")
+            }
+        })
+        .collect();
+    ConfigError(messages.join("; "))
+}
+
+fn human_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Seconds(u64),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Seconds(s) => Ok(Duration::from_secs(s)),
+        Raw::Text(t) => humantime::parse_duration(t.trim()).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{t}` is not a duration such as 30s, 10m or 2h ({e})"
+            ))
+        }),
+    }
+}
+
+fn byte_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Bytes(u64),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Bytes(b) => usize::try_from(b).map_err(serde::de::Error::custom),
+        Raw::Text(t) => parse_byte_size(&t).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{t}` is not a size such as 1MiB, 512KiB or 1048576"
+            ))
+        }),
+    }
+}
+
+/// `1048576`, `512KiB`, `1MiB`, `10MB`: binary and decimal units.
+pub fn parse_byte_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: usize = number.parse().ok()?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
+fn comma_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        List(Vec<String>),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::List(list) => list,
+        Raw::Text(t) => t
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+/// The `--help` text listing every setting with its variable and default.
+pub fn settings_help() -> String {
+    let mut out = String::from(
+        "Settings (defaults < stint.toml < STINT_* environment < flags; sections joined by __ in variables):\n",
+    );
+    for s in SETTINGS {
+        let env = format!("STINT_{}", s.key.replace('.', "__").to_uppercase());
+        out.push_str(&format!(
+            "  {:<26} {:<32} default {}\n      {}\n",
+            s.key, env, s.default, s.help
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::from_overrides(&[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.http.body_limit, 1 << 20);
+        assert_eq!(s.auth.access_token_ttl, Duration::from_secs(1800));
+        assert!(s.http.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn refuses_bad_values_naming_the_key() {
+        let err = Settings::from_overrides(&[("http.request_timeout", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("http.request_timeout"), "{err}");
+        let err = Settings::from_overrides(&[("listen", "nowhere")]).unwrap_err();
+        assert!(err.to_string().contains("listen"), "{err}");
+        let err = Settings::from_overrides(&[("database_url", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("database_url"), "{err}");
+        let err = Settings::from_overrides(&[("auth.jwt_secret", "short")]).unwrap_err();
+        assert!(err.to_string().contains("auth.jwt_secret"), "{err}");
+    }
+
+    #[test]
+    fn sizes_and_lists() {
+        assert_eq!(parse_byte_size("512KiB"), Some(512 * 1024));
+        assert_eq!(parse_byte_size("10MB"), Some(10_000_000));
+        assert_eq!(parse_byte_size("12"), Some(12));
+        assert_eq!(parse_byte_size("lots"), None);
+        let s = Settings::from_overrides(&[(
+            "http.cors_origins",
+            "https://a.example, https://b.example",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.http.cors_origins,
+            ["https://a.example", "https://b.example"]
+        );
+    }
+
+    #[test]
+    fn help_table_lists_exactly_the_real_keys() {
+        let defaults: toml_keys::Table = figment::Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .unwrap();
+        let mut real = toml_keys::flatten(&defaults);
+        real.push("auth.jwt_secret".into());
+        real.sort();
+        let mut documented: Vec<String> = SETTINGS.iter().map(|s| s.key.to_owned()).collect();
+        documented.sort();
+        assert_eq!(real, documented);
+    }
+
+    mod toml_keys {
+        pub type Table = std::collections::BTreeMap<String, figment::value::Value>;
+        pub fn flatten(table: &Table) -> Vec<String> {
+            let mut out = Vec::new();
+            for (k, v) in table {
+                match v {
+                    figment::value::Value::Dict(_, inner) => {
+                        for (ik, _) in inner {
+                            out.push(format!("{k}.{ik}"));
+                        }
+                    }
+                    _ => out.push(k.clone()),
+                }
+            }
+            out
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Use cases that span resources or need a transaction. HTTP handlers, the
+//! command line and (later) MCP call these; none of them writes to the store
+//! directly.
+
+pub mod api_keys;
+pub mod organizations;
+pub mod public_api;
+pub mod sessions;

@@ -1,0 +1,27 @@
+//! Stint's persistence. One `Store` over SQLite (embedded default) or
+//! PostgreSQL; statements are built once with sea-query and rendered for the
+//! backend in use. Tenant data is reached only through `Store::scoped`, whose
+//! every statement binds the organization id itself; pre-tenant work (sign-in,
+//! signup, operators' commands, workers) goes through the loud `Store::system`.
+
+mod db;
+mod error;
+mod exec;
+mod handle;
+mod page;
+
+pub mod api_keys;
+pub mod member_groups;
+pub mod members;
+pub mod organizations;
+pub mod secrets;
+pub mod sessions;
+pub mod users;
+
+pub use db::{Backend, ConnectOptions};
+pub use error::StoreError;
+pub use exec::{Exec, Pooled, Tx};
+pub use handle::{Scoped, Store, System, SystemStore, Tenant};
+pub use page::{Page, PageRequest};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
