@@ -245,7 +245,11 @@ impl Settings {
     pub fn from_overrides(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let mut figment = Figment::from(Toml::string(DEFAULTS));
         for (key, value) in overrides {
-            figment = figment.merge(Serialized::default(key, value));
+            // Typed like environment variables: "4" is a number, "false" a bool.
+            let typed: figment::value::Value = value
+                .parse()
+                .unwrap_or_else(|_| figment::value::Value::from(*value));
+            figment = figment.merge(Serialized::default(key, typed));
         }
         Self::from_figment(figment)
     }
@@ -473,7 +477,7 @@ mod tests {
             for (k, v) in table {
                 match v {
                     figment::value::Value::Dict(_, inner) => {
-                        for (ik, _) in inner {
+                        for ik in inner.keys() {
                             out.push(format!("{k}.{ik}"));
                         }
                     }

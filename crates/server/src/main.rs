@@ -118,7 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .user_by_email(&email)
                 .await?
                 .with_context(|| format!("no user with email {email}"))?;
-            tx.set_password_hash(user.id, &hash, chrono::Utc::now())
+            tx.set_password_hash(user.id, &hash, stint_core::Clock::now(&SystemClock))
                 .await?;
             tx.commit().await?;
             println!("password of {email} changed");

@@ -1,12 +1,13 @@
 //! Member groups (shown as teams). Only what `/me` needs lives here until
 //! the records issue brings the full teams API.
 
+use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::FromRow;
 use stint_core::ids::{MemberGroupId, MemberId, OrgId};
 
 use crate::exec::Exec;
-use crate::{Result, System};
+use crate::{Result, System, Tenant};
 
 /// A team of an organization and whether a given member is in it.
 #[derive(Debug, Clone, FromRow)]
@@ -55,5 +56,50 @@ impl<E: Exec> System<E> {
             .order_by(("member_groups", "name"), Order::Asc)
             .to_owned();
         self.exec.conn().fetch_all(&stmt).await
+    }
+}
+
+impl<E: Exec> Tenant<E> {
+    /// Creates a team with its members.
+    pub async fn insert_member_group(
+        &mut self,
+        id: MemberGroupId,
+        name: &str,
+        members: &[MemberId],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let stmt = Query::insert()
+            .into_table("member_groups")
+            .columns([
+                "id",
+                "org_id",
+                "name",
+                "created_at",
+                "updated_at",
+                "version",
+            ])
+            .values_panic([
+                id.uuid().into(),
+                self.org.uuid().into(),
+                name.into(),
+                now.into(),
+                now.into(),
+                1i64.into(),
+            ])
+            .to_owned();
+        self.exec.conn().execute(&stmt).await?;
+        for member in members {
+            let stmt = Query::insert()
+                .into_table("member_group_members")
+                .columns(["org_id", "group_id", "member_id"])
+                .values_panic([
+                    self.org.uuid().into(),
+                    id.uuid().into(),
+                    member.uuid().into(),
+                ])
+                .to_owned();
+            self.exec.conn().execute(&stmt).await?;
+        }
+        Ok(())
     }
 }

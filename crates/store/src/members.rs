@@ -132,4 +132,22 @@ impl<E: Exec> Tenant<E> {
         let rows = self.exec.conn().fetch_all(&stmt).await?;
         Ok(Page::from_rows(rows, page))
     }
+
+    /// Changes a member's status (`active`, `invited`, `inactive`).
+    pub async fn set_member_status(
+        &mut self,
+        id: MemberId,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let stmt = Query::update()
+            .table("members")
+            .value("status", status)
+            .value("updated_at", now)
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("org_id").eq(self.org.uuid()))
+            .and_where(Expr::col("id").eq(id.uuid()))
+            .to_owned();
+        Ok(self.exec.conn().execute(&stmt).await? == 1)
+    }
 }

@@ -68,6 +68,20 @@ codes! {
     Timeout => (SERVICE_UNAVAILABLE, "timeout", "The request took longer than the server allows; retry later."),
 }
 
+/// The code table as Markdown, for the guide (a test keeps the docs equal).
+pub fn code_table_markdown() -> String {
+    let mut out = String::from("| HTTP | code | meaning |\n|---|---|---|\n");
+    for code in Code::ALL {
+        out.push_str(&format!(
+            "| {} | `{}` | {} |\n",
+            code.status().as_u16(),
+            code.as_str(),
+            code.description()
+        ));
+    }
+    out
+}
+
 /// An error answered to a client.
 #[derive(Debug)]
 pub struct ApiError {

@@ -116,7 +116,12 @@ fn json_error(path: &str, error: &serde_json::Error) -> ApiError {
             let field = field_path(path, &message);
             if let Some(unknown) = message.strip_prefix("unknown field `") {
                 let name = unknown.split('`').next().unwrap_or_default();
-                let field = join_path(path, name);
+                // serde_path_to_error already ends the path with the unknown key.
+                let field = if path.is_empty() || path == "." {
+                    name.to_owned()
+                } else {
+                    path.to_owned()
+                };
                 return ApiError::new(Code::UnknownField, format!("Unknown field `{field}`"))
                     .with_details(vec![FieldError {
                         field,
@@ -176,6 +181,7 @@ pub struct Path<T>(pub T);
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
     type Rejection = ApiError;
 
+    #[allow(clippy::disallowed_types)] // the wrapper itself
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),

@@ -48,7 +48,9 @@ fn documented() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    documented().split_for_parts().1
+    let mut doc = documented().split_for_parts().1;
+    utoipa::Modify::modify(&openapi::StandardErrors, &mut doc);
+    doc
 }
 
 /// Pretty JSON of the document, as committed in `docs/openapi.json`.

@@ -20,7 +20,7 @@ use super::error::ErrorBody;
     servers((url = "/", description = "This server")),
     security(("bearer" = []), ("api_key" = []), ("token" = [])),
     components(schemas(ErrorBody)),
-    modifiers(&SecuritySchemes, &StandardErrors),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "Authentication", description = "Sign up, sign in with email and password or an API key pair, refresh, sign out."),
         (name = "Me", description = "Who is calling."),
@@ -66,7 +66,8 @@ impl Modify for SecuritySchemes {
     }
 }
 
-struct StandardErrors;
+/// Declares the shared error responses; applied once every route is in.
+pub struct StandardErrors;
 
 fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
     ResponseBuilder::new()

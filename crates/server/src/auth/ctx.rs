@@ -4,6 +4,7 @@
 //! organization's rows by mistake.
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
 use stint_core::ids::{ApiKeyId, MemberId, OrgId, SessionId, UserId};
 use stint_core::{Role, Scopes};
@@ -136,6 +137,15 @@ impl FromRequestParts<AppState> for Ctx {
             return Ok(ctx.clone());
         }
         let ctx = authenticate(state, &parts.headers).await?;
+        // Scopes are enforced here, by method, for every operation at once: a
+        // read-only key can never change anything, whichever handler it hits.
+        let writing = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if writing && matches!(ctx.actor, Actor::ApiKey { .. }) && !ctx.scopes.write {
+            return Err(ApiError::new(
+                Code::InsufficientScope,
+                "This API key is read-only; create a key with the `write` scope to make changes",
+            ));
+        }
         parts.extensions.insert(ctx.clone());
         Ok(ctx)
     }
