@@ -173,6 +173,75 @@ typed_id!(
     SessionId, "ses", "ses_01jd8x2k4m6n8p9q0r1s2t3v4w"
 );
 
+typed_id!(
+    /// A client (a customer of the organization).
+    ClientId, "cli", "cli_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A contact person of a client.
+    ContactId, "con", "con_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A group of clients.
+    ClientGroupId, "cgr", "cgr_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A custom field definition.
+    CustomFieldId, "cf", "cf_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A project.
+    ProjectId, "prj", "prj_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A topic (a theme tasks are filed under).
+    TopicId, "top", "top_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A task.
+    TaskId, "tsk", "tsk_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A billable service (what time is sold as).
+    ServiceId, "svc", "svc_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A product sold on invoices.
+    ProductId, "prd", "prd_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// An invitation to join an organization.
+    InvitationId, "ivt", "ivt_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A time entry or running timer.
+    TimeEntryId, "te", "te_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// An expense.
+    ExpenseId, "exp", "exp_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// An invoice.
+    InvoiceId, "inv", "inv_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A contract.
+    ContractId, "ctr", "ctr_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// An event of the outbox.
+    EventId, "evt", "evt_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// A webhook endpoint.
+    WebhookId, "wh", "wh_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+typed_id!(
+    /// One delivery of an event to a webhook.
+    DeliveryId, "dlv", "dlv_01jd8x2k4m6n8p9q0r1s2t3v4w"
+);
+
 /// Any typed id, for places (logs, events) that only need its text.
 pub trait TypedId: fmt::Display + FromStr + Copy {
     fn uuid(&self) -> Uuid;
@@ -181,7 +250,31 @@ pub trait TypedId: fmt::Display + FromStr + Copy {
 macro_rules! impl_typed {
     ($($t:ty),*) => { $(impl TypedId for $t { fn uuid(&self) -> Uuid { self.0 } })* };
 }
-impl_typed!(OrgId, UserId, MemberId, MemberGroupId, ApiKeyId, SessionId);
+impl_typed!(
+    OrgId,
+    UserId,
+    MemberId,
+    MemberGroupId,
+    ApiKeyId,
+    SessionId,
+    ClientId,
+    ContactId,
+    ClientGroupId,
+    CustomFieldId,
+    ProjectId,
+    TopicId,
+    TaskId,
+    ServiceId,
+    ProductId,
+    InvitationId,
+    TimeEntryId,
+    ExpenseId,
+    InvoiceId,
+    ContractId,
+    EventId,
+    WebhookId,
+    DeliveryId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,10 @@
 //! the clock abstraction. Nothing here touches a database, the network or async.
 
 pub mod clock;
+pub mod country;
 pub mod currency;
 pub mod ids;
+pub mod money;
 pub mod password;
 pub mod role;
 pub mod timezone;

@@ -121,3 +121,54 @@ mod tests {
         assert_eq!(errors[0].field, "name");
     }
 }
+
+/// Initials from a name: the first letter of up to the first three words,
+/// upper case (`"Acme Design Studio"` → `"ADS"`).
+pub fn derive_initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .take(3)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// An optional text field: trimmed, empty means absent, bounded length.
+pub fn optional_text(value: &Option<String>, max_chars: usize) -> Result<Option<String>, String> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) if text.chars().count() > max_chars => {
+            Err(format!("must be at most {max_chars} characters long"))
+        }
+        Some(text) => Ok(Some(text.to_owned())),
+    }
+}
+
+/// A BCP 47 language tag in its common shapes: `fr`, `fr-FR`, `zh-Hant-TW`.
+pub fn locale_problem(tag: &str) -> Option<String> {
+    let mut parts = tag.split('-');
+    let language_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()));
+    let rest_ok =
+        parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    (!(language_ok && rest_ok)).then(|| "must be a language tag such as fr or fr-FR".to_owned())
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn initials_and_locales() {
+        assert_eq!(derive_initials("Acme Design Studio Paris"), "ADS");
+        assert_eq!(derive_initials("émile zola"), "ÉZ");
+        assert_eq!(derive_initials("  "), "");
+        assert!(locale_problem("fr").is_none());
+        assert!(locale_problem("fr-FR").is_none());
+        assert!(locale_problem("zh-Hant-TW").is_none());
+        assert!(locale_problem("French").is_some());
+        assert!(locale_problem("").is_some());
+        assert_eq!(optional_text(&Some("  ".into()), 5), Ok(None));
+        assert!(optional_text(&Some("toolong".into()), 5).is_err());
+    }
+}

@@ -7,13 +7,19 @@
 mod db;
 mod error;
 mod exec;
+pub mod filters;
 mod handle;
 mod page;
 
 pub mod api_keys;
+pub mod clients;
+pub mod custom_fields;
+pub mod events;
+pub mod idempotency;
 pub mod member_groups;
 pub mod members;
 pub mod organizations;
+pub mod references;
 pub mod secrets;
 pub mod sessions;
 pub mod users;

@@ -30,11 +30,21 @@ impl PageRequest {
     /// Adds the keyset condition, order and limit to a select over `table`
     /// (every table has `id` and `updated_at`).
     pub(crate) fn apply(&self, stmt: &mut SelectStatement, table: &'static str) {
+        self.apply_on(stmt, table, "updated_at");
+    }
+
+    /// Like `apply`, for tables whose change column is not `updated_at`.
+    pub(crate) fn apply_on(
+        &self,
+        stmt: &mut SelectStatement,
+        table: &'static str,
+        changed: &'static str,
+    ) {
         if let Some(after) = self.after {
             stmt.and_where(Expr::col((table, "id")).gt(after));
         }
         if let Some(since) = self.updated_since {
-            stmt.and_where(Expr::col((table, "updated_at")).gte(since));
+            stmt.and_where(Expr::col((table, changed)).gte(since));
         }
         stmt.order_by((table, "id"), Order::Asc)
             .limit(u64::from(self.limit) + 1);

@@ -200,8 +200,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        serde_html_form::from_str(query).map(Query).map_err(|e| {
+        // `custom_fields[KEY]` conditions have dynamic names; lists that
+        // support them read them with `CustomFieldParams`.
+        let query =
+            super::list_params::without_custom_fields(parts.uri.query().unwrap_or_default());
+        serde_html_form::from_str(&query).map(Query).map_err(|e| {
             let message = e.to_string();
             let field = message
                 .split('`')

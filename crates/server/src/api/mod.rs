@@ -3,13 +3,20 @@
 
 pub mod api_keys;
 pub mod authentication;
+pub mod clients;
+pub mod conditional;
+pub mod decimal;
+pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
+pub mod list_params;
 pub mod me;
 pub mod members;
 pub mod openapi;
 pub mod pagination;
+pub mod patch;
 pub mod public_api;
 pub mod request_id;
 pub mod response;
@@ -39,7 +46,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(me::routes())
         .merge(public_api::routes())
         .merge(api_keys::routes())
-        .merge(members::routes());
+        .merge(members::routes())
+        .merge(clients::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -67,6 +75,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(serve_openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::middleware,
+        ))
         .layer(DefaultBodyLimit::max(state.settings.http.body_limit))
         .layer(middleware::from_fn_with_state(
             state.settings.http.request_timeout,

@@ -27,6 +27,7 @@ use super::error::ErrorBody;
         (name = "Public API app", description = "Whether the organization's API keys work."),
         (name = "API keys", description = "Key pairs for integrations."),
         (name = "Members", description = "People of the organization."),
+        (name = "Clients", description = "The organization's customers."),
         (name = "Health", description = "Probes for load balancers."),
     )
 )]

@@ -3,6 +3,10 @@
 //! directly.
 
 pub mod api_keys;
+pub mod clients;
+pub mod contacts_cascade;
+pub mod custom_field_values;
+pub mod events;
 pub mod organizations;
 pub mod public_api;
 pub mod sessions;

@@ -6,6 +6,7 @@ mod support;
 
 mod api_keys;
 mod binary;
+mod clients;
 mod conventions;
 mod docs;
 mod me_members;

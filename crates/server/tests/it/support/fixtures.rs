@@ -176,3 +176,61 @@ impl NowForTests for stint_core::FakeClock {
         stint_core::Clock::now(self)
     }
 }
+
+impl TestApp {
+    /// Every event of an organization, oldest first, as (type, data).
+    pub async fn events(&self, org: &OrgFixture) -> Vec<(String, Value)> {
+        #[allow(clippy::disallowed_methods)] // reading the outbox as the organization
+        let mut db = self
+            .state
+            .store
+            .scoped(org.id.parse().unwrap())
+            .read()
+            .await
+            .unwrap();
+        let page = db
+            .list_events(&Default::default(), &stint_store::PageRequest::first(1000))
+            .await
+            .unwrap();
+        page.items
+            .into_iter()
+            .map(|e| (e.event_type, e.data.0))
+            .collect()
+    }
+
+    /// Defines a custom field through the store (the API comes with its resource).
+    pub async fn define_custom_field(
+        &self,
+        org: &OrgFixture,
+        entity: &str,
+        key: &str,
+        field_type: &str,
+        options: &[&str],
+        required: bool,
+    ) {
+        #[allow(clippy::disallowed_methods)]
+        let mut tx = self
+            .state
+            .store
+            .scoped(org.id.parse().unwrap())
+            .write()
+            .await
+            .unwrap();
+        let values = stint_store::custom_fields::CustomFieldValues {
+            entity: entity.into(),
+            key: key.into(),
+            label: key.into(),
+            field_type: field_type.into(),
+            options: options.iter().map(|o| o.to_string()).collect(),
+            required,
+            visible: true,
+            sort_order: 0,
+            status: "active".into(),
+        };
+        let now = self.clock.as_ref().now_for_tests();
+        tx.insert_custom_field(stint_core::ids::CustomFieldId::generate(), &values, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}

@@ -1,0 +1,132 @@
+//! Custom field values on clients, projects and tasks: validated against the
+//! organization's definitions on every write, and turned into list
+//! conditions for `custom_fields[KEY]=VALUE`.
+
+use serde_json::{Map, Value};
+use stint_core::Validation;
+use stint_store::custom_fields::CustomField;
+use stint_store::filters::CustomFieldCondition;
+use stint_store::{Exec, Tenant};
+
+use crate::api::error::{ApiError, Code};
+
+const MAX_TEXT_CHARS: usize = 10_000;
+
+fn is_date(text: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() && text.len() == 10
+}
+
+fn value_problem(definition: &CustomField, value: &Value) -> Option<String> {
+    let options = &definition.options.0;
+    match (definition.field_type.as_str(), value) {
+        ("text", Value::String(s)) if s.chars().count() <= MAX_TEXT_CHARS => None,
+        ("text", Value::String(_)) => {
+            Some(format!("must be at most {MAX_TEXT_CHARS} characters long"))
+        }
+        ("text", _) => Some("must be a string".into()),
+        ("number", Value::Number(_)) => None,
+        ("number", _) => Some("must be a number".into()),
+        ("date", Value::String(s)) if is_date(s) => None,
+        ("date", _) => Some("must be a date such as 2026-03-31".into()),
+        ("boolean", Value::Bool(_)) => None,
+        ("boolean", _) => Some("must be true or false".into()),
+        ("select", Value::String(s)) if options.contains(s) => None,
+        ("select", _) => Some(format!("must be one of: {}", options.join(", "))),
+        ("multi_select", Value::Array(items)) => {
+            let all_known = items
+                .iter()
+                .all(|i| i.as_str().is_some_and(|s| options.iter().any(|o| o == s)));
+            let mut seen = std::collections::HashSet::new();
+            let distinct = items.iter().all(|i| seen.insert(i.to_string()));
+            (!(all_known && distinct)).then(|| {
+                format!(
+                    "must be a list of distinct values among: {}",
+                    options.join(", ")
+                )
+            })
+        }
+        ("multi_select", _) => Some("must be a list of values".into()),
+        _ => Some("has an unknown type".into()),
+    }
+}
+
+/// Checks `values` (and drops `null`s, which clear a value) against the
+/// definitions of `entity`. Problems are added to `v` as
+/// `custom_fields.KEY`.
+pub async fn validate<E: Exec>(
+    db: &mut Tenant<E>,
+    entity: &str,
+    values: &mut Map<String, Value>,
+    v: &mut Validation,
+) -> Result<(), ApiError> {
+    values.retain(|_, value| !value.is_null());
+    let definitions = db.custom_field_definitions(entity).await?;
+    for (key, value) in values.iter() {
+        let field = format!("custom_fields.{key}");
+        match definitions.iter().find(|d| &d.key == key) {
+            None => v.add(field, format!("is not a custom field of {entity}s")),
+            Some(definition) => v.check(&field, value_problem(definition, value)),
+        }
+    }
+    for definition in definitions
+        .iter()
+        .filter(|d| d.required && d.status == "active")
+    {
+        let present = match values.get(&definition.key) {
+            None => false,
+            Some(Value::Array(items)) => !items.is_empty(),
+            Some(Value::String(s)) => !s.trim().is_empty(),
+            Some(_) => true,
+        };
+        if !present {
+            v.add(format!("custom_fields.{}", definition.key), "is required");
+        }
+    }
+    Ok(())
+}
+
+/// Turns `custom_fields[KEY]=VALUE` query pairs into list conditions.
+pub async fn conditions<E: Exec>(
+    db: &mut Tenant<E>,
+    entity: &str,
+    params: &[(String, String)],
+) -> Result<Vec<CustomFieldCondition>, ApiError> {
+    if params.is_empty() {
+        return Ok(Vec::new());
+    }
+    let definitions = db.custom_field_definitions(entity).await?;
+    let mut out = Vec::new();
+    for (key, value) in params {
+        let field = format!("custom_fields[{key}]");
+        let refuse = |message: String| {
+            ApiError::new(Code::InvalidQuery, format!("`{field}` {message}")).with_details(vec![
+                stint_core::FieldError {
+                    field: field.clone(),
+                    message,
+                },
+            ])
+        };
+        let definition = definitions
+            .iter()
+            .find(|d| &d.key == key)
+            .ok_or_else(|| refuse(format!("is not a custom field of {entity}s")))?;
+        let ok = match definition.field_type.as_str() {
+            "number" => value.parse::<f64>().is_ok_and(f64::is_finite),
+            "boolean" => value == "true" || value == "false",
+            "date" => is_date(value),
+            _ => true,
+        };
+        if !ok {
+            return Err(refuse(format!(
+                "must be a valid {} value",
+                definition.field_type
+            )));
+        }
+        out.push(CustomFieldCondition {
+            key: key.clone(),
+            field_type: definition.field_type.clone(),
+            value: value.clone(),
+        });
+    }
+    Ok(out)
+}
