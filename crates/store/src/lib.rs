@@ -12,16 +12,24 @@ mod handle;
 mod page;
 
 pub mod api_keys;
+pub mod client_groups;
 pub mod clients;
+pub mod contacts;
 pub mod custom_fields;
 pub mod events;
 pub mod idempotency;
 pub mod member_groups;
 pub mod members;
 pub mod organizations;
+pub mod products;
+pub mod projects;
 pub mod references;
 pub mod secrets;
+pub mod services;
 pub mod sessions;
+pub mod settings;
+pub mod tasks;
+pub mod topics;
 pub mod users;
 
 pub use db::{Backend, ConnectOptions};

@@ -3,23 +3,34 @@
 
 pub mod api_keys;
 pub mod authentication;
+pub mod client_groups;
 pub mod clients;
 pub mod conditional;
+pub mod contacts;
+pub mod custom_fields;
 pub mod decimal;
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod invitations;
 pub mod list_params;
 pub mod me;
+pub mod member_groups;
 pub mod members;
 pub mod openapi;
 pub mod pagination;
 pub mod patch;
+pub mod products;
+pub mod projects;
 pub mod public_api;
 pub mod request_id;
 pub mod response;
+pub mod services;
+pub mod settings;
+pub mod tasks;
+pub mod topics;
 pub mod views;
 
 use std::time::Duration;
@@ -47,7 +58,18 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(public_api::routes())
         .merge(api_keys::routes())
         .merge(members::routes())
-        .merge(clients::routes());
+        .merge(clients::routes())
+        .merge(contacts::routes())
+        .merge(client_groups::routes())
+        .merge(custom_fields::routes())
+        .merge(invitations::routes())
+        .merge(member_groups::routes())
+        .merge(projects::routes())
+        .merge(topics::routes())
+        .merge(tasks::routes())
+        .merge(services::routes())
+        .merge(products::routes())
+        .merge(settings::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -28,6 +28,16 @@ use super::error::ErrorBody;
         (name = "API keys", description = "Key pairs for integrations."),
         (name = "Members", description = "People of the organization."),
         (name = "Clients", description = "The organization's customers."),
+        (name = "Contacts", description = "People at a client."),
+        (name = "Client groups", description = "Groups of clients."),
+        (name = "Custom fields", description = "Definitions of extra fields on clients, projects and tasks."),
+        (name = "Teams", description = "Member groups."),
+        (name = "Projects", description = "Work for a client, billed hourly, by fixed fee or not at all."),
+        (name = "Topics", description = "Themes tasks are filed under."),
+        (name = "Tasks", description = "Work items, assigned to members."),
+        (name = "Services", description = "What time is sold as, with per-client rates."),
+        (name = "Products", description = "Goods and fixed items sold on invoices."),
+        (name = "Settings", description = "The organization's profile, defaults and invoicing."),
         (name = "Health", description = "Probes for load balancers."),
     )
 )]

@@ -3,10 +3,21 @@
 //! directly.
 
 pub mod api_keys;
+pub mod catalog_services;
+pub mod client_groups;
 pub mod clients;
+pub mod contacts;
 pub mod contacts_cascade;
+pub mod custom_fields;
 pub mod custom_field_values;
 pub mod events;
+pub mod member_groups;
+pub mod members;
 pub mod organizations;
+pub mod products;
+pub mod projects;
 pub mod public_api;
 pub mod sessions;
+pub mod settings;
+pub mod tasks;
+pub mod topics;

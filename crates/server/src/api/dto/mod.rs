@@ -2,5 +2,16 @@
 //! the public data contract: HTTP handlers, services (for event payloads)
 //! and later MCP share them.
 
+pub mod client_groups;
 pub mod clients;
 pub mod common;
+pub mod contacts;
+pub mod custom_fields;
+pub mod member_groups;
+pub mod members;
+pub mod products;
+pub mod projects;
+pub mod services;
+pub mod settings;
+pub mod tasks;
+pub mod topics;

@@ -1,0 +1,1 @@
+//! Client groups on the wire.

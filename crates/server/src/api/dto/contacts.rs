@@ -1,0 +1,1 @@
+//! Contacts on the wire.

@@ -1,0 +1,1 @@
+//! Custom field definitions on the wire.

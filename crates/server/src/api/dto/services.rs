@@ -1,0 +1,1 @@
+//! Services and client service rates on the wire.

@@ -1,0 +1,9 @@
+//! `/services` and `/clients/{id}/service-rates`.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}

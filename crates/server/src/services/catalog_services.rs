@@ -1,0 +1,1 @@
+//! Billable service and per-client rate use cases.

@@ -1,0 +1,1 @@
+//! Client group use cases.

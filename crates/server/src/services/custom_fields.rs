@@ -1,0 +1,1 @@
+//! Custom field definition use cases.

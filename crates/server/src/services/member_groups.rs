@@ -1,0 +1,1 @@
+//! Team (member group) use cases.

@@ -1,0 +1,1 @@
+//! Member use cases: invitations, profiles, roles, deactivation.

@@ -1,0 +1,1 @@
+//! Organization settings use cases.

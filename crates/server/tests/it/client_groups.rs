@@ -1,0 +1,1 @@
+//! Tests of the client groups resource (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the contacts resource (to be written).

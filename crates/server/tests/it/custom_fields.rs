@@ -1,0 +1,1 @@
+//! Tests of the custom fields resource (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the member groups resource (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the products resource (to be written).

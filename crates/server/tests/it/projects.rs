@@ -1,0 +1,1 @@
+//! Tests of the projects resource (to be written).

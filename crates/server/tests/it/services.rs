@@ -1,0 +1,1 @@
+//! Tests of the services resource (to be written).

@@ -1,0 +1,1 @@
+//! Tests of the tasks resource (to be written).

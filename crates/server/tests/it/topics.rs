@@ -1,0 +1,1 @@
+//! Tests of the topics resource (to be written).

@@ -1,0 +1,1 @@
+//! Products sold on invoices.

@@ -1,0 +1,1 @@
+//! Billable services and per-client service rates.

@@ -1,0 +1,1 @@
+//! Organization settings: profile, defaults and invoicing.

@@ -1,0 +1,1 @@
+//! Topics tasks are filed under.
