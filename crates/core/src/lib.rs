@@ -8,6 +8,7 @@ pub mod ids;
 pub mod money;
 pub mod password;
 pub mod role;
+pub mod time_tracking;
 pub mod timezone;
 pub mod validation;
 
