@@ -23,6 +23,15 @@ pub struct Settings {
     pub http: HttpSettings,
     pub signup: SignupSettings,
     pub auth: AuthSettings,
+    pub time_tracking: TimeTrackingSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeTrackingSettings {
+    /// Longest duration one time entry may have.
+    #[serde(deserialize_with = "human_duration")]
+    pub max_entry_duration: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -190,6 +199,9 @@ access_token_ttl = "30m"
 refresh_token_ttl = "30d"
 session_max_age = "90d"
 api_token_ttl = "10m"
+
+[time_tracking]
+max_entry_duration = "24h"
 "#;
 
 /// Values given as command-line flags; they win over everything else.
@@ -292,6 +304,7 @@ impl Settings {
             ("auth.refresh_token_ttl", self.auth.refresh_token_ttl),
             ("auth.api_token_ttl", self.auth.api_token_ttl),
             ("http.request_timeout", self.http.request_timeout),
+            ("time_tracking.max_entry_duration", self.time_tracking.max_entry_duration),
         ] {
             if value.is_zero() {
                 return Err(ConfigError(format!("{key}: must be longer than zero")));

@@ -29,6 +29,8 @@ pub mod services;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;
+pub mod time_context;
+pub mod time_entries;
 pub mod topics;
 pub mod users;
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod instant;
 pub mod invitations;
 pub mod list_params;
 pub mod me;
@@ -30,6 +31,7 @@ pub mod response;
 pub mod services;
 pub mod settings;
 pub mod tasks;
+pub mod time_entries;
 pub mod topics;
 pub mod views;
 
@@ -69,7 +71,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(tasks::routes())
         .merge(services::routes())
         .merge(products::routes())
-        .merge(settings::routes());
+        .merge(settings::routes())
+        .merge(time_entries::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

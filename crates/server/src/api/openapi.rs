@@ -38,6 +38,7 @@ use super::error::ErrorBody;
         (name = "Services", description = "What time is sold as, with per-client rates."),
         (name = "Products", description = "Goods and fixed items sold on invoices."),
         (name = "Settings", description = "The organization's profile, defaults and invoicing."),
+        (name = "Time entries", description = "Recorded time and running timers."),
         (name = "Health", description = "Probes for load balancers."),
     )
 )]

@@ -20,4 +20,7 @@ pub mod public_api;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;
+pub mod time_entries;
+pub mod time_entry_rules;
+pub mod timers;
 pub mod topics;

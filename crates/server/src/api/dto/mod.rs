@@ -14,4 +14,5 @@ pub mod projects;
 pub mod services;
 pub mod settings;
 pub mod tasks;
+pub mod time_entries;
 pub mod topics;
