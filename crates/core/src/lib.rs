@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod country;
 pub mod currency;
+pub mod file_type;
 pub mod ids;
 pub mod money;
 pub mod password;

@@ -304,7 +304,10 @@ impl Settings {
             ("auth.refresh_token_ttl", self.auth.refresh_token_ttl),
             ("auth.api_token_ttl", self.auth.api_token_ttl),
             ("http.request_timeout", self.http.request_timeout),
-            ("time_tracking.max_entry_duration", self.time_tracking.max_entry_duration),
+            (
+                "time_tracking.max_entry_duration",
+                self.time_tracking.max_entry_duration,
+            ),
         ] {
             if value.is_zero() {
                 return Err(ConfigError(format!("{key}: must be longer than zero")));

@@ -17,6 +17,7 @@ pub mod clients;
 pub mod contacts;
 pub mod custom_fields;
 pub mod events;
+pub mod expenses;
 pub mod idempotency;
 pub mod member_groups;
 pub mod members;

@@ -58,7 +58,12 @@ struct RateRow {
     rate: i64,
 }
 
-fn by_id(table: &'static str, columns: &[&'static str], org: Uuid, id: Uuid) -> sea_query::SelectStatement {
+fn by_id(
+    table: &'static str,
+    columns: &[&'static str],
+    org: Uuid,
+    id: Uuid,
+) -> sea_query::SelectStatement {
     Query::select()
         .columns(columns.iter().copied())
         .from(table)
@@ -69,14 +74,25 @@ fn by_id(table: &'static str, columns: &[&'static str], org: Uuid, id: Uuid) -> 
 
 impl<E: Exec> Tenant<E> {
     pub async fn member_time(&mut self, id: MemberId) -> Result<Option<MemberTime>> {
-        let stmt = by_id("members", &["role", "status", "timezone", "default_hourly_rate"], self.org.uuid(), id.uuid());
+        let stmt = by_id(
+            "members",
+            &["role", "status", "timezone", "default_hourly_rate"],
+            self.org.uuid(),
+            id.uuid(),
+        );
         self.exec.conn().fetch_optional(&stmt).await
     }
 
     pub async fn project_time(&mut self, id: ProjectId) -> Result<Option<ProjectTime>> {
         let stmt = by_id(
             "projects",
-            &["client_id", "billing_method", "hourly_rate", "currency", "status"],
+            &[
+                "client_id",
+                "billing_method",
+                "hourly_rate",
+                "currency",
+                "status",
+            ],
             self.org.uuid(),
             id.uuid(),
         );
@@ -84,17 +100,31 @@ impl<E: Exec> Tenant<E> {
     }
 
     pub async fn task_time(&mut self, id: TaskId) -> Result<Option<TaskTime>> {
-        let stmt = by_id("tasks", &["client_id", "project_id", "status"], self.org.uuid(), id.uuid());
+        let stmt = by_id(
+            "tasks",
+            &["client_id", "project_id", "status"],
+            self.org.uuid(),
+            id.uuid(),
+        );
         self.exec.conn().fetch_optional(&stmt).await
     }
 
     pub async fn service_time(&mut self, id: ServiceId) -> Result<Option<ServiceTime>> {
-        let stmt = by_id("services", &["kind", "rate", "currency", "rounding", "status"], self.org.uuid(), id.uuid());
+        let stmt = by_id(
+            "services",
+            &["kind", "rate", "currency", "rounding", "status"],
+            self.org.uuid(),
+            id.uuid(),
+        );
         self.exec.conn().fetch_optional(&stmt).await
     }
 
     /// The client's negotiated rate for a service, in the service's currency.
-    pub async fn client_service_rate_for(&mut self, client: ClientId, service: ServiceId) -> Result<Option<i64>> {
+    pub async fn client_service_rate_for(
+        &mut self,
+        client: ClientId,
+        service: ServiceId,
+    ) -> Result<Option<i64>> {
         let stmt = Query::select()
             .column("rate")
             .from("client_service_rates")
@@ -102,7 +132,12 @@ impl<E: Exec> Tenant<E> {
             .and_where(Expr::col("client_id").eq(client.uuid()))
             .and_where(Expr::col("service_id").eq(service.uuid()))
             .to_owned();
-        Ok(self.exec.conn().fetch_optional::<RateRow>(&stmt).await?.map(|r| r.rate))
+        Ok(self
+            .exec
+            .conn()
+            .fetch_optional::<RateRow>(&stmt)
+            .await?
+            .map(|r| r.rate))
     }
 
     pub async fn organization_time(&mut self) -> Result<OrganizationTime> {

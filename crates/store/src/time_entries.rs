@@ -223,9 +223,10 @@ impl TimeEntryFilter {
                     "EXISTS (SELECT 1 FROM json_each(\"time_entries\".\"tags\") WHERE json_each.value = ?)",
                     [tag.clone()],
                 ),
-                crate::Backend::Postgres => {
-                    Expr::cust_with_values("\"time_entries\".\"tags\" @> jsonb_build_array($1::text)", [tag.clone()])
-                }
+                crate::Backend::Postgres => Expr::cust_with_values(
+                    "\"time_entries\".\"tags\" @> jsonb_build_array($1::text)",
+                    [tag.clone()],
+                ),
             };
             stmt.and_where(condition);
         }
@@ -236,7 +237,10 @@ impl TimeEntryFilter {
 }
 
 fn select() -> SelectStatement {
-    Query::select().columns(COLUMNS.map(|c| (TABLE, c))).from(TABLE).to_owned()
+    Query::select()
+        .columns(COLUMNS.map(|c| (TABLE, c)))
+        .from(TABLE)
+        .to_owned()
 }
 
 impl<E: Exec> Tenant<E> {
@@ -249,7 +253,11 @@ impl<E: Exec> Tenant<E> {
     }
 
     /// Entries matching the filter, in keyset order of ids.
-    pub async fn list_time_entries(&mut self, filter: &TimeEntryFilter, page: &PageRequest) -> Result<Page<TimeEntry>> {
+    pub async fn list_time_entries(
+        &mut self,
+        filter: &TimeEntryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<TimeEntry>> {
         let backend = self.exec.conn().backend();
         let mut stmt = select();
         filter.apply(&mut stmt, self.org.uuid(), backend);
@@ -259,7 +267,10 @@ impl<E: Exec> Tenant<E> {
     }
 
     /// Running timers, of one member or of everyone.
-    pub async fn running_time_entries(&mut self, member: Option<MemberId>) -> Result<Vec<TimeEntry>> {
+    pub async fn running_time_entries(
+        &mut self,
+        member: Option<MemberId>,
+    ) -> Result<Vec<TimeEntry>> {
         let mut stmt = select()
             .and_where(Expr::col((TABLE, "org_id")).eq(self.org.uuid()))
             .and_where(Expr::col((TABLE, "status")).eq("running"))
@@ -294,9 +305,11 @@ impl<E: Exec> Tenant<E> {
             .and_where(Expr::col("started_at").is_not_null())
             .and_where(Expr::col("started_at").lt(end))
             .cond_where(
-                Cond::any()
-                    .add(Expr::col("ended_at").gt(start))
-                    .add(Cond::all().add(Expr::col("ended_at").is_null()).add(Expr::val(now).gt(start))),
+                Cond::any().add(Expr::col("ended_at").gt(start)).add(
+                    Cond::all()
+                        .add(Expr::col("ended_at").is_null())
+                        .add(Expr::val(now).gt(start)),
+                ),
             )
             .order_by("id", Order::Asc)
             .limit(20)
@@ -310,16 +323,29 @@ impl<E: Exec> Tenant<E> {
 }
 
 impl Tenant<Tx> {
-    pub async fn insert_time_entry(&mut self, id: TimeEntryId, values: &TimeEntryValues, now: DateTime<Utc>) -> Result<()> {
+    pub async fn insert_time_entry(
+        &mut self,
+        id: TimeEntryId,
+        values: &TimeEntryValues,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut columns = vec!["id", "org_id", "created_at", "updated_at", "version"];
-        let mut row: Vec<sea_query::Value> =
-            vec![id.uuid().into(), self.org.uuid().into(), now.into(), now.into(), 1i64.into()];
+        let mut row: Vec<sea_query::Value> = vec![
+            id.uuid().into(),
+            self.org.uuid().into(),
+            now.into(),
+            now.into(),
+            1i64.into(),
+        ];
         for (column, value) in values.columns() {
             columns.push(column);
             row.push(value);
         }
-        let stmt =
-            Query::insert().into_table(TABLE).columns(columns).values_panic(row.into_iter().map(Into::into)).to_owned();
+        let stmt = Query::insert()
+            .into_table(TABLE)
+            .columns(columns)
+            .values_panic(row.into_iter().map(Into::into))
+            .to_owned();
         self.exec.conn().execute(&stmt).await?;
         Ok(())
     }

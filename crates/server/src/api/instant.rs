@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, KnownFormat, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 
 /// An instant given by a client, with the offset it was written in.
@@ -25,7 +25,11 @@ impl From<DateTime<Utc>> for Instant {
 
 impl Serialize for Instant {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        s.serialize_str(
+            &self
+                .utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        )
     }
 }
 
@@ -48,7 +52,9 @@ fn parse(text: &str) -> Result<Instant, String> {
             "`{text}` has no time zone offset; add one such as Z or +01:00 (times are never guessed)"
         ));
     }
-    Err(format!("`{text}` is not an RFC 3339 date-time such as 2026-03-02T09:00:00Z"))
+    Err(format!(
+        "`{text}` is not an RFC 3339 date-time such as 2026-03-02T09:00:00Z"
+    ))
 }
 
 impl utoipa::PartialSchema for Instant {
@@ -56,7 +62,9 @@ impl utoipa::PartialSchema for Instant {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .description(Some("RFC 3339 with an offset; times without one are refused."))
+            .description(Some(
+                "RFC 3339 with an offset; times without one are refused.",
+            ))
             .examples([serde_json::json!("2026-03-02T09:00:00+01:00")])
             .build()
             .into()
@@ -72,7 +80,10 @@ mod tests {
     #[test]
     fn needs_an_offset() {
         assert!(parse("2026-03-02T09:00:00Z").is_ok());
-        assert_eq!(parse("2026-03-02T10:00:00+01:00").unwrap().utc(), parse("2026-03-02T09:00:00Z").unwrap().utc());
+        assert_eq!(
+            parse("2026-03-02T10:00:00+01:00").unwrap().utc(),
+            parse("2026-03-02T09:00:00Z").unwrap().utc()
+        );
         let err = parse("2026-03-02T09:00:00").unwrap_err();
         assert!(err.contains("no time zone offset"), "{err}");
         assert!(parse("yesterday").unwrap_err().contains("RFC 3339"));

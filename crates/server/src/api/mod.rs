@@ -11,6 +11,7 @@ pub mod custom_fields;
 pub mod decimal;
 pub mod dto;
 pub mod error;
+pub mod expenses;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
@@ -72,7 +73,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(services::routes())
         .merge(products::routes())
         .merge(settings::routes())
-        .merge(time_entries::routes());
+        .merge(time_entries::routes())
+        .merge(expenses::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

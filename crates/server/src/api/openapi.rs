@@ -39,6 +39,7 @@ use super::error::ErrorBody;
         (name = "Products", description = "Goods and fixed items sold on invoices."),
         (name = "Settings", description = "The organization's profile, defaults and invoicing."),
         (name = "Time entries", description = "Recorded time and running timers."),
+        (name = "Expenses", description = "Money spent for clients, with receipts."),
         (name = "Health", description = "Probes for load balancers."),
     )
 )]

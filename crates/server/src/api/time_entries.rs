@@ -11,7 +11,8 @@ use utoipa_axum::routes;
 
 use super::conditional::IfMatch;
 use super::dto::time_entries::{
-    ContinueIn, StartTimerIn, StopTimerIn, TimeEntryIn, TimeEntryOut, TimeEntryPatch, TimeEntryWritten, Warning,
+    ContinueIn, StartTimerIn, StopTimerIn, TimeEntryIn, TimeEntryOut, TimeEntryPatch,
+    TimeEntryWritten, Warning,
 };
 use super::error::{ApiError, Code, ErrorBody};
 use super::extract::{Json, OptionalJson, Path, Query};
@@ -28,14 +29,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_time_entries, create_time_entry))
         .routes(routes!(running_timers))
         .routes(routes!(start_timer))
-        .routes(routes!(get_time_entry, replace_time_entry, patch_time_entry, delete_time_entry))
+        .routes(routes!(
+            get_time_entry,
+            replace_time_entry,
+            patch_time_entry,
+            delete_time_entry
+        ))
         .routes(routes!(stop_timer))
         .routes(routes!(continue_time_entry))
 }
 
 /// An entry with its warnings, its ETag and, when created, its Location.
-fn written(status: StatusCode, state: &AppState, entry: &TimeEntry, warnings: Vec<Warning>) -> Response {
-    let body = TimeEntryWritten { data: TimeEntryOut::render(entry, state.now()), warnings };
+fn written(
+    status: StatusCode,
+    state: &AppState,
+    entry: &TimeEntry,
+    warnings: Vec<Warning>,
+) -> Response {
+    let body = TimeEntryWritten {
+        data: TimeEntryOut::render(entry, state.now()),
+        warnings,
+    };
     let mut response = (status, axum::Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&etag(entry.version)) {
         response.headers_mut().insert(header::ETAG, value);
@@ -85,17 +99,30 @@ impl TimeEntryListQuery {
             None | Some("") => Vec::new(),
             Some(list) => list.split(',').map(|s| s.trim().to_owned()).collect(),
         };
-        if let Some(bad) = statuses.iter().find(|s| !["running", "completed", "invoiced"].contains(&s.as_str())) {
-            return Err(ApiError::new(Code::InvalidQuery, format!("Unknown status `{bad}`")).with_details(vec![
-                stint_core::FieldError { field: "status".into(), message: "must be running, completed or invoiced".into() },
-            ]));
+        if let Some(bad) = statuses
+            .iter()
+            .find(|s| !["running", "completed", "invoiced"].contains(&s.as_str()))
+        {
+            return Err(
+                ApiError::new(Code::InvalidQuery, format!("Unknown status `{bad}`")).with_details(
+                    vec![stint_core::FieldError {
+                        field: "status".into(),
+                        message: "must be running, completed or invoiced".into(),
+                    }],
+                ),
+            );
         }
         if let (Some(from), Some(to)) = (self.from, self.to)
             && to < from
         {
-            return Err(ApiError::new(Code::InvalidQuery, "`to` is before `from`").with_details(vec![
-                stint_core::FieldError { field: "to".into(), message: "must not be before from".into() },
-            ]));
+            return Err(
+                ApiError::new(Code::InvalidQuery, "`to` is before `from`").with_details(vec![
+                    stint_core::FieldError {
+                        field: "to".into(),
+                        message: "must not be before from".into(),
+                    },
+                ]),
+            );
         }
         let member_ids = match time_entries::visible_member(ctx) {
             Some(own) => vec![own],
@@ -126,13 +153,27 @@ impl TimeEntryListQuery {
 #[utoipa::path(get, path = "/time-entries", tag = "Time entries",
     params(TimeEntryListQuery),
     responses((status = 200, description = "A page of entries", body = List<TimeEntryOut>)))]
-pub async fn list_time_entries(State(state): State<AppState>, ctx: Ctx, Query(query): Query<TimeEntryListQuery>) -> Result<Response, ApiError> {
+pub async fn list_time_entries(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<TimeEntryListQuery>,
+) -> Result<Response, ApiError> {
     let request = query.page()?;
     let filter = query.filter(&ctx)?;
-    let page = ctx.read().await?.list_time_entries(&filter, &request).await?;
+    let page = ctx
+        .read()
+        .await?
+        .list_time_entries(&filter, &request)
+        .await?;
     let meta = pagination::meta(&page, &request, |e| e.id.uuid());
     let now = state.now();
-    Ok(response::list(page.items.iter().map(|e| TimeEntryOut::render(e, now)).collect(), meta))
+    Ok(response::list(
+        page.items
+            .iter()
+            .map(|e| TimeEntryOut::render(e, now))
+            .collect(),
+        meta,
+    ))
 }
 
 /// Record time
@@ -149,7 +190,11 @@ pub async fn list_time_entries(State(state): State<AppState>, ctx: Ctx, Query(qu
         (status = 403, description = "`insufficient_role`: a member recording for someone else; `insufficient_scope`", body = ErrorBody),
         (status = 409, description = "`timer_already_running`, `period_locked`, `idempotency_key_reused`", body = ErrorBody),
     ))]
-pub async fn create_time_entry(State(state): State<AppState>, ctx: Ctx, Json(input): Json<TimeEntryIn>) -> Result<Response, ApiError> {
+pub async fn create_time_entry(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<TimeEntryIn>,
+) -> Result<Response, ApiError> {
     let (entry, warnings) = time_entries::create(&state, &ctx, input).await?;
     Ok(written(StatusCode::CREATED, &state, &entry, warnings))
 }
@@ -158,10 +203,17 @@ pub async fn create_time_entry(State(state): State<AppState>, ctx: Ctx, Json(inp
 #[utoipa::path(get, path = "/time-entries/{id}", tag = "Time entries",
     params(("id" = TimeEntryId, Path, description = "The entry's id")),
     responses((status = 200, description = "The entry", body = Data<TimeEntryOut>)))]
-pub async fn get_time_entry(State(state): State<AppState>, ctx: Ctx, Path(id): Path<TimeEntryId>) -> Result<Response, ApiError> {
+pub async fn get_time_entry(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<TimeEntryId>,
+) -> Result<Response, ApiError> {
     let mut db = ctx.read().await?;
     let entry = time_entries::visible(&mut db, &ctx, id).await?;
-    Ok(response::ok_versioned(TimeEntryOut::render(&entry, state.now()), entry.version))
+    Ok(response::ok_versioned(
+        TimeEntryOut::render(&entry, state.now()),
+        entry.version,
+    ))
 }
 
 /// Replace a time entry
@@ -211,8 +263,10 @@ pub async fn patch_time_entry(
     if_match: IfMatch,
     patch: PatchJson<TimeEntryPatch>,
 ) -> Result<Response, ApiError> {
-    let (entry, warnings) =
-        time_entries::update(&state, &ctx, id, if_match, |current| merge(&TimeEntryIn::from(current), &patch.raw)).await?;
+    let (entry, warnings) = time_entries::update(&state, &ctx, id, if_match, |current| {
+        merge(&TimeEntryIn::from(current), &patch.raw)
+    })
+    .await?;
     Ok(written(StatusCode::OK, &state, &entry, warnings))
 }
 
@@ -253,7 +307,11 @@ pub async fn delete_time_entry(
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
         (status = 409, description = "`timer_already_running`", body = ErrorBody),
     ))]
-pub async fn start_timer(State(state): State<AppState>, ctx: Ctx, OptionalJson(input): OptionalJson<StartTimerIn>) -> Result<Response, ApiError> {
+pub async fn start_timer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    OptionalJson(input): OptionalJson<StartTimerIn>,
+) -> Result<Response, ApiError> {
     let (entry, warnings) = timers::start(&state, &ctx, input.unwrap_or_default()).await?;
     Ok(written(StatusCode::CREATED, &state, &entry, warnings))
 }
@@ -295,7 +353,8 @@ pub async fn continue_time_entry(
     Path(id): Path<TimeEntryId>,
     OptionalJson(input): OptionalJson<ContinueIn>,
 ) -> Result<Response, ApiError> {
-    let (entry, warnings) = timers::continue_entry(&state, &ctx, id, input.unwrap_or_default()).await?;
+    let (entry, warnings) =
+        timers::continue_entry(&state, &ctx, id, input.unwrap_or_default()).await?;
     Ok(written(StatusCode::CREATED, &state, &entry, warnings))
 }
 
@@ -315,11 +374,25 @@ pub struct RunningQuery {
 #[utoipa::path(get, path = "/time-entries/running", tag = "Time entries",
     params(RunningQuery),
     responses((status = 200, description = "Running timers, oldest first", body = List<TimeEntryOut>)))]
-pub async fn running_timers(State(state): State<AppState>, ctx: Ctx, Query(query): Query<RunningQuery>) -> Result<Response, ApiError> {
+pub async fn running_timers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<RunningQuery>,
+) -> Result<Response, ApiError> {
     let entries = timers::running(&ctx, query.member_id).await?;
     let now = state.now();
     // At most one timer per member: the whole list is one page.
     let limit = u32::try_from(entries.len()).unwrap_or(u32::MAX).max(1);
-    let meta = response::ListMeta { limit, has_more: false, next_cursor: None };
-    Ok(response::list(entries.iter().map(|e| TimeEntryOut::render(e, now)).collect(), meta))
+    let meta = response::ListMeta {
+        limit,
+        has_more: false,
+        next_cursor: None,
+    };
+    Ok(response::list(
+        entries
+            .iter()
+            .map(|e| TimeEntryOut::render(e, now))
+            .collect(),
+        meta,
+    ))
 }

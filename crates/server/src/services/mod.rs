@@ -11,6 +11,7 @@ pub mod contacts_cascade;
 pub mod custom_field_values;
 pub mod custom_fields;
 pub mod events;
+pub mod expenses;
 pub mod member_groups;
 pub mod members;
 pub mod organizations;

@@ -31,7 +31,11 @@ pub fn not_found() -> ApiError {
 }
 
 /// An entry the caller may see, or 404.
-pub async fn visible<E: Exec>(db: &mut Tenant<E>, ctx: &Ctx, id: TimeEntryId) -> Result<TimeEntry, ApiError> {
+pub async fn visible<E: Exec>(
+    db: &mut Tenant<E>,
+    ctx: &Ctx,
+    id: TimeEntryId,
+) -> Result<TimeEntry, ApiError> {
     let entry = db.time_entry(id).await?.ok_or_else(not_found)?;
     match visible_member(ctx) {
         Some(member) if member != entry.member_id => Err(not_found()),
@@ -71,7 +75,9 @@ pub fn overlap_warnings(overlaps: Vec<TimeEntryId>) -> Vec<Warning> {
 }
 
 pub async fn reload(tx: &mut Tenant<Tx>, id: TimeEntryId) -> Result<TimeEntry, ApiError> {
-    tx.time_entry(id).await?.ok_or_else(|| ApiError::internal(std::io::Error::other("time entry vanished mid-write")))
+    tx.time_entry(id)
+        .await?
+        .ok_or_else(|| ApiError::internal(std::io::Error::other("time entry vanished mid-write")))
 }
 
 /// The unique index allows one running timer per member; losing that race
@@ -91,7 +97,11 @@ pub fn render(entry: &TimeEntry, now: DateTime<Utc>) -> TimeEntryOut {
 }
 
 /// Records an entry in any of the three shapes.
-pub async fn create(state: &AppState, ctx: &Ctx, input: TimeEntryIn) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
+pub async fn create(
+    state: &AppState,
+    ctx: &Ctx,
+    input: TimeEntryIn,
+) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
     let now = state.now();
     let mut tx = ctx.write().await?;
     let resolved = resolve(state, ctx, &mut tx, input, Running::Allowed, None).await?;
@@ -100,7 +110,9 @@ pub async fn create(state: &AppState, ctx: &Ctx, input: TimeEntryIn) -> Result<(
         super::timers::refuse_if_running(&mut tx, resolved.values.member_id).await?;
     }
     let id = TimeEntryId::generate();
-    tx.insert_time_entry(id, &resolved.values, now).await.map_err(timer_conflict)?;
+    tx.insert_time_entry(id, &resolved.values, now)
+        .await
+        .map_err(timer_conflict)?;
     let entry = reload(&mut tx, id).await?;
     if running {
         super::timers::record_started(&mut tx, ctx, now, &entry).await?;
@@ -126,33 +138,70 @@ pub async fn update(
     if_match.check(current.version)?;
     ensure_unlocked(&mut tx, &current).await?;
     let input = build(&current)?;
-    let running = if current.is_running() { Running::Allowed } else { Running::Refused };
+    let running = if current.is_running() {
+        Running::Allowed
+    } else {
+        Running::Refused
+    };
     let resolved = resolve(state, ctx, &mut tx, input, running, Some(id)).await?;
     if current.is_running() && resolved.values.status != "running" {
-        return Err(ApiError::field("ended_at", "stop a running timer with POST /api/v1/time-entries/{id}/stop"));
+        return Err(ApiError::field(
+            "ended_at",
+            "stop a running timer with POST /api/v1/time-entries/{id}/stop",
+        ));
     }
     if current.is_running() && resolved.values.member_id != current.member_id {
-        return Err(ApiError::field("member_id", "a running timer cannot move to another member"));
+        return Err(ApiError::field(
+            "member_id",
+            "a running timer cannot move to another member",
+        ));
     }
-    if !tx.update_time_entry(id, &resolved.values, current.version, now).await.map_err(timer_conflict)? {
+    if !tx
+        .update_time_entry(id, &resolved.values, current.version, now)
+        .await
+        .map_err(timer_conflict)?
+    {
         return Err(stale());
     }
     let updated = reload(&mut tx, id).await?;
-    if !events::updated(&mut tx, ctx, now, RESOURCE, id.uuid(), &render(&current, now), &render(&updated, now)).await? {
+    if !events::updated(
+        &mut tx,
+        ctx,
+        now,
+        RESOURCE,
+        id.uuid(),
+        &render(&current, now),
+        &render(&updated, now),
+    )
+    .await?
+    {
         return Ok((current, overlap_warnings(resolved.overlaps)));
     }
     tx.commit().await?;
     Ok((updated, overlap_warnings(resolved.overlaps)))
 }
 
-pub async fn delete(state: &AppState, ctx: &Ctx, id: TimeEntryId, if_match: IfMatch) -> Result<(), ApiError> {
+pub async fn delete(
+    state: &AppState,
+    ctx: &Ctx,
+    id: TimeEntryId,
+    if_match: IfMatch,
+) -> Result<(), ApiError> {
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = visible(&mut tx, ctx, id).await?;
     if_match.check(current.version)?;
     ensure_unlocked(&mut tx, &current).await?;
     tx.delete_time_entry(id).await?;
-    events::deleted(&mut tx, ctx, now, RESOURCE, id.uuid(), &render(&current, now)).await?;
+    events::deleted(
+        &mut tx,
+        ctx,
+        now,
+        RESOURCE,
+        id.uuid(),
+        &render(&current, now),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -11,8 +11,8 @@ use stint_core::Validation;
 use stint_core::currency::Currency;
 use stint_core::ids::{ClientId, MemberId, ProjectId, TaskId, TimeEntryId};
 use stint_core::time_tracking::{
-    amount_for, elapsed_seconds, iso_week_label, local_date, month_label, parse_hours_minutes, resolve_rate,
-    round_up_to_minutes,
+    amount_for, elapsed_seconds, iso_week_label, local_date, month_label, parse_hours_minutes,
+    resolve_rate, round_up_to_minutes,
 };
 use stint_core::validation::optional_text;
 use stint_store::time_entries::TimeEntryValues;
@@ -41,19 +41,32 @@ pub enum Running {
 
 /// The organization's closed period: entries dated before it are locked.
 pub fn lock_before(settings: &Value) -> Option<NaiveDate> {
-    [settings.get("lock_before"), settings.pointer("/time_tracking/lock_before"), settings.pointer("/defaults/lock_before")]
-        .into_iter()
-        .flatten()
-        .find_map(|v| v.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()))
+    [
+        settings.get("lock_before"),
+        settings.pointer("/time_tracking/lock_before"),
+        settings.pointer("/defaults/lock_before"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| {
+        v.as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    })
 }
 
 /// The organization's default rounding in minutes (0 = none).
 fn default_rounding(settings: &Value) -> i64 {
-    [settings.get("time_rounding"), settings.pointer("/defaults/time_rounding")]
-        .into_iter()
-        .flatten()
-        .find_map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
-        .unwrap_or(0)
+    [
+        settings.get("time_rounding"),
+        settings.pointer("/defaults/time_rounding"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| {
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    })
+    .unwrap_or(0)
 }
 
 pub fn period_locked(date: NaiveDate, lock: NaiveDate) -> ApiError {
@@ -72,7 +85,10 @@ pub fn member_for(ctx: &Ctx, requested: Option<MemberId>) -> Result<MemberId, Ap
         )),
         (Some(m), _) => Ok(m),
         (None, Some(own)) => Ok(own),
-        (None, None) => Err(ApiError::field("member_id", "is required when calling with an API key")),
+        (None, None) => Err(ApiError::field(
+            "member_id",
+            "is required when calling with an API key",
+        )),
     }
 }
 
@@ -81,7 +97,10 @@ fn tags(input: &[String], v: &mut Validation) -> Vec<String> {
     for (i, tag) in input.iter().enumerate() {
         let tag = tag.trim();
         if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
-            v.add(format!("tags[{i}]"), format!("must be 1 to {MAX_TAG_CHARS} characters"));
+            v.add(
+                format!("tags[{i}]"),
+                format!("must be 1 to {MAX_TAG_CHARS} characters"),
+            );
         } else if !out.iter().any(|t| t == tag) {
             out.push(tag.to_owned());
         }
@@ -93,9 +112,17 @@ fn tags(input: &[String], v: &mut Validation) -> Vec<String> {
 }
 
 enum Shape {
-    Clocked { start: DateTime<Utc>, end: DateTime<Utc> },
-    Duration { date: NaiveDate, seconds: i64 },
-    Running { start: DateTime<Utc> },
+    Clocked {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    },
+    Duration {
+        date: NaiveDate,
+        seconds: i64,
+    },
+    Running {
+        start: DateTime<Utc>,
+    },
 }
 
 /// Turns an input into stored values, checking everything; `except` is the
@@ -118,7 +145,10 @@ pub async fn resolve(
         _ => {}
     }
     let org = tx.organization_time().await?;
-    let zone_name = member.as_ref().and_then(|m| m.timezone.clone()).unwrap_or(org.timezone.clone());
+    let zone_name = member
+        .as_ref()
+        .and_then(|m| m.timezone.clone())
+        .unwrap_or(org.timezone.clone());
     let tz: Tz = zone_name.parse().unwrap_or(chrono_tz::UTC);
 
     // References: a task implies its project and client, a project its client.
@@ -213,13 +243,17 @@ pub async fn resolve(
             if let Some(d) = duration
                 && d != elapsed_seconds(start, end)
             {
-                v.add("duration_seconds", "does not match started_at and ended_at; change the times or leave it out");
+                v.add(
+                    "duration_seconds",
+                    "does not match started_at and ended_at; change the times or leave it out",
+                );
             }
             Some(Shape::Clocked { start, end })
         }
-        (Some(start), None, Some(seconds)) => {
-            Some(Shape::Clocked { start, end: start + chrono::Duration::seconds(seconds) })
-        }
+        (Some(start), None, Some(seconds)) => Some(Shape::Clocked {
+            start,
+            end: start + chrono::Duration::seconds(seconds),
+        }),
         (Some(start), None, None) if running == Running::Allowed => {
             if start > now {
                 v.add("started_at", "cannot be in the future for a running timer");
@@ -227,16 +261,20 @@ pub async fn resolve(
             Some(Shape::Running { start })
         }
         (Some(_), None, None) => {
-            v.add("ended_at", "is required (stop a running timer with POST /time-entries/{id}/stop)");
+            v.add(
+                "ended_at",
+                "is required (stop a running timer with POST /time-entries/{id}/stop)",
+            );
             None
         }
         (None, Some(_), _) => {
             v.add("started_at", "is required with ended_at");
             None
         }
-        (None, None, Some(seconds)) => {
-            Some(Shape::Duration { date: input.date.unwrap_or_else(|| local_date(now, tz)), seconds })
-        }
+        (None, None, Some(seconds)) => Some(Shape::Duration {
+            date: input.date.unwrap_or_else(|| local_date(now, tz)),
+            seconds,
+        }),
         (None, None, None) => {
             v.add(
                 "started_at",
@@ -246,7 +284,9 @@ pub async fn resolve(
         }
     };
     let (date, seconds) = match &shape {
-        Some(Shape::Clocked { start, end }) => (local_date(*start, tz), elapsed_seconds(*start, *end)),
+        Some(Shape::Clocked { start, end }) => {
+            (local_date(*start, tz), elapsed_seconds(*start, *end))
+        }
         Some(Shape::Duration { date, seconds }) => (*date, *seconds),
         Some(Shape::Running { start }) => (local_date(*start, tz), 0),
         None => (local_date(now, tz), 0),
@@ -254,13 +294,19 @@ pub async fn resolve(
     if let (Some(given), Some(Shape::Clocked { .. } | Shape::Running { .. })) = (input.date, &shape)
         && given != date
     {
-        v.add("date", format!("must be the local date of started_at ({date} in {zone_name}), or left out"));
+        v.add(
+            "date",
+            format!("must be the local date of started_at ({date} in {zone_name}), or left out"),
+        );
     }
     if !matches!(shape, Some(Shape::Running { .. }) | None) {
         if seconds <= 0 {
             v.add("duration_seconds", "must be more than zero");
         } else if seconds > max {
-            v.add("duration_seconds", format!("must be at most {} hours", max / 3600));
+            v.add(
+                "duration_seconds",
+                format!("must be at most {} hours", max / 3600),
+            );
         }
     }
     let notes = match optional_text(&input.notes, 10_000) {
@@ -281,23 +327,55 @@ pub async fn resolve(
     }
 
     // Billable, rate, rounding, amount.
-    let billable = input.billable.unwrap_or(project.as_ref().is_none_or(|p| p.billing_method != "non_billable"));
+    let billable = input.billable.unwrap_or(
+        project
+            .as_ref()
+            .is_none_or(|p| p.billing_method != "non_billable"),
+    );
     let org_currency = Currency::from_code(&org.currency).unwrap_or(Currency::EUR);
-    let money = |amount: Option<i64>, code: &str| amount.map(|a| (a, Currency::from_code(code).unwrap_or(org_currency)));
+    let money = |amount: Option<i64>, code: &str| {
+        amount.map(|a| (a, Currency::from_code(code).unwrap_or(org_currency)))
+    };
     let client_rate = match (client_id, input.service_id, &service) {
-        (Some(c), Some(s), Some(service)) => money(tx.client_service_rate_for(c, s).await?, &service.currency),
+        (Some(c), Some(s), Some(service)) => {
+            money(tx.client_service_rate_for(c, s).await?, &service.currency)
+        }
         _ => None,
     };
-    let project_rate = project.as_ref().filter(|p| p.billing_method == "hourly").and_then(|p| money(p.hourly_rate, &p.currency));
-    let service_rate = service.as_ref().filter(|s| s.kind == "hourly").and_then(|s| money(Some(s.rate), &s.currency));
-    let member_rate = member.as_ref().and_then(|m| m.default_hourly_rate).map(|r| (r, org_currency));
-    let fixed_fee = project.as_ref().is_some_and(|p| p.billing_method == "fixed_fee");
-    let rate = if billable && !fixed_fee { resolve_rate(client_rate, project_rate, service_rate, member_rate) } else { None };
-    let rounding = service.as_ref().map(|s| s.rounding).unwrap_or_else(|| default_rounding(settings));
+    let project_rate = project
+        .as_ref()
+        .filter(|p| p.billing_method == "hourly")
+        .and_then(|p| money(p.hourly_rate, &p.currency));
+    let service_rate = service
+        .as_ref()
+        .filter(|s| s.kind == "hourly")
+        .and_then(|s| money(Some(s.rate), &s.currency));
+    let member_rate = member
+        .as_ref()
+        .and_then(|m| m.default_hourly_rate)
+        .map(|r| (r, org_currency));
+    let fixed_fee = project
+        .as_ref()
+        .is_some_and(|p| p.billing_method == "fixed_fee");
+    let rate = if billable && !fixed_fee {
+        resolve_rate(client_rate, project_rate, service_rate, member_rate)
+    } else {
+        None
+    };
+    let rounding = service
+        .as_ref()
+        .map(|s| s.rounding)
+        .unwrap_or_else(|| default_rounding(settings));
     let is_running = matches!(shape, Some(Shape::Running { .. }));
-    let billable_seconds = if billable && !is_running { round_up_to_minutes(seconds, rounding) } else { 0 };
+    let billable_seconds = if billable && !is_running {
+        round_up_to_minutes(seconds, rounding)
+    } else {
+        0
+    };
     let currency = rate.map(|r| r.currency).unwrap_or(org_currency);
-    let billable_amount = rate.map(|r| amount_for(r.per_hour, billable_seconds, r.currency)).unwrap_or(0);
+    let billable_amount = rate
+        .map(|r| amount_for(r.per_hour, billable_seconds, r.currency))
+        .unwrap_or(0);
 
     let (started_at, ended_at, status) = match shape {
         Some(Shape::Clocked { start, end }) => (Some(start), Some(end), "completed"),
@@ -307,7 +385,8 @@ pub async fn resolve(
     let overlaps = match started_at {
         Some(start) => {
             let end = ended_at.unwrap_or(now.max(start + chrono::Duration::seconds(1)));
-            tx.overlapping_time_entries(member_id, start, end, now, except).await?
+            tx.overlapping_time_entries(member_id, start, end, now, except)
+                .await?
         }
         None => Vec::new(),
     };

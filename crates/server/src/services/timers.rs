@@ -8,7 +8,10 @@ use stint_store::time_entries::TimeEntry;
 use stint_store::{Tenant, Tx};
 
 use super::events;
-use super::time_entries::{RESOURCE, ensure_unlocked, overlap_warnings, reload, render, timer_conflict, visible, visible_member};
+use super::time_entries::{
+    RESOURCE, ensure_unlocked, overlap_warnings, reload, render, timer_conflict, visible,
+    visible_member,
+};
 use super::time_entry_rules::{Running, member_for, resolve};
 use crate::api::conditional::stale;
 use crate::api::dto::time_entries::{ContinueIn, StartTimerIn, StopTimerIn, TimeEntryIn, Warning};
@@ -19,7 +22,12 @@ use crate::state::AppState;
 
 /// 409 naming the member's running timer, if there is one.
 pub async fn refuse_if_running(tx: &mut Tenant<Tx>, member: MemberId) -> Result<(), ApiError> {
-    if let Some(running) = tx.running_time_entries(Some(member)).await?.into_iter().next() {
+    if let Some(running) = tx
+        .running_time_entries(Some(member))
+        .await?
+        .into_iter()
+        .next()
+    {
         return Err(already_running(&running));
     }
     Ok(())
@@ -39,9 +47,23 @@ fn already_running(running: &TimeEntry) -> ApiError {
     }])
 }
 
-pub async fn record_started(tx: &mut Tenant<Tx>, ctx: &Ctx, now: DateTime<Utc>, entry: &TimeEntry) -> Result<(), ApiError> {
+pub async fn record_started(
+    tx: &mut Tenant<Tx>,
+    ctx: &Ctx,
+    now: DateTime<Utc>,
+    entry: &TimeEntry,
+) -> Result<(), ApiError> {
     let data = json!({"object": render(entry, now)});
-    events::record(tx, ctx, now, format!("{RESOURCE}.timer_started"), RESOURCE, Some(entry.id.uuid()), data).await
+    events::record(
+        tx,
+        ctx,
+        now,
+        format!("{RESOURCE}.timer_started"),
+        RESOURCE,
+        Some(entry.id.uuid()),
+        data,
+    )
+    .await
 }
 
 /// Stops a running entry at `ended_at` inside `tx`.
@@ -60,7 +82,10 @@ async fn stop_in(
         input.notes = notes;
     }
     let resolved = resolve(state, ctx, tx, input, Running::Refused, Some(entry.id)).await?;
-    if !tx.update_time_entry(entry.id, &resolved.values, entry.version, now).await? {
+    if !tx
+        .update_time_entry(entry.id, &resolved.values, entry.version, now)
+        .await?
+    {
         return Err(stale());
     }
     let stopped = reload(tx, entry.id).await?;
@@ -69,7 +94,16 @@ async fn stop_in(
         &serde_json::to_value(render(&stopped, now)).map_err(ApiError::internal)?,
     );
     let data = json!({"object": render(&stopped, now), "previous_attributes": previous});
-    events::record(tx, ctx, now, format!("{RESOURCE}.timer_stopped"), RESOURCE, Some(entry.id.uuid()), data).await?;
+    events::record(
+        tx,
+        ctx,
+        now,
+        format!("{RESOURCE}.timer_stopped"),
+        RESOURCE,
+        Some(entry.id.uuid()),
+        data,
+    )
+    .await?;
     Ok((stopped, overlap_warnings(resolved.overlaps)))
 }
 
@@ -83,7 +117,12 @@ async fn start_in(
     let now = state.now();
     let member = member_for(ctx, input.member_id)?;
     let started_at = input.started_at.map(|s| s.utc()).unwrap_or(now);
-    if let Some(running) = tx.running_time_entries(Some(member)).await?.into_iter().next() {
+    if let Some(running) = tx
+        .running_time_entries(Some(member))
+        .await?
+        .into_iter()
+        .next()
+    {
         if !input.stop_running {
             return Err(already_running(&running));
         }
@@ -104,24 +143,38 @@ async fn start_in(
     };
     let resolved = resolve(state, ctx, tx, entry_input, Running::Allowed, None).await?;
     let id = TimeEntryId::generate();
-    tx.insert_time_entry(id, &resolved.values, now).await.map_err(timer_conflict)?;
+    tx.insert_time_entry(id, &resolved.values, now)
+        .await
+        .map_err(timer_conflict)?;
     let entry = reload(tx, id).await?;
     record_started(tx, ctx, now, &entry).await?;
     Ok((entry, overlap_warnings(resolved.overlaps)))
 }
 
-pub async fn start(state: &AppState, ctx: &Ctx, input: StartTimerIn) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
+pub async fn start(
+    state: &AppState,
+    ctx: &Ctx,
+    input: StartTimerIn,
+) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
     let mut tx = ctx.write().await?;
     let started = start_in(state, ctx, &mut tx, input).await?;
     tx.commit().await?;
     Ok(started)
 }
 
-pub async fn stop(state: &AppState, ctx: &Ctx, id: TimeEntryId, input: StopTimerIn) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
+pub async fn stop(
+    state: &AppState,
+    ctx: &Ctx,
+    id: TimeEntryId,
+    input: StopTimerIn,
+) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
     let mut tx = ctx.write().await?;
     let entry = visible(&mut tx, ctx, id).await?;
     if !entry.is_running() {
-        return Err(ApiError::new(Code::TimerNotRunning, "This time entry is not a running timer"));
+        return Err(ApiError::new(
+            Code::TimerNotRunning,
+            "This time entry is not a running timer",
+        ));
     }
     let ended_at = input.ended_at.map(|e| e.utc()).unwrap_or(state.now());
     let stopped = stop_in(state, ctx, &mut tx, &entry, ended_at, input.notes).await?;

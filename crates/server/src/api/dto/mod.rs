@@ -7,6 +7,7 @@ pub mod clients;
 pub mod common;
 pub mod contacts;
 pub mod custom_fields;
+pub mod expenses;
 pub mod member_groups;
 pub mod members;
 pub mod products;
