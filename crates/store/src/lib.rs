@@ -25,6 +25,7 @@ pub mod organizations;
 pub mod products;
 pub mod projects;
 pub mod references;
+pub mod reports;
 pub mod secrets;
 pub mod services;
 pub mod sessions;

@@ -27,6 +27,7 @@ pub mod patch;
 pub mod products;
 pub mod projects;
 pub mod public_api;
+pub mod reports;
 pub mod request_id;
 pub mod response;
 pub mod services;
@@ -74,7 +75,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(products::routes())
         .merge(settings::routes())
         .merge(time_entries::routes())
-        .merge(expenses::routes());
+        .merge(expenses::routes())
+        .merge(reports::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

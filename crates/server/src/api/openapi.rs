@@ -40,6 +40,7 @@ use super::error::ErrorBody;
         (name = "Settings", description = "The organization's profile, defaults and invoicing."),
         (name = "Time entries", description = "Recorded time and running timers."),
         (name = "Expenses", description = "Money spent for clients, with receipts."),
+        (name = "Reports", description = "Time and money, aggregated by the database."),
         (name = "Health", description = "Probes for load balancers."),
     )
 )]

@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod products;
 pub mod projects;
 pub mod public_api;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod tasks;

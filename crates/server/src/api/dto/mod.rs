@@ -12,6 +12,7 @@ pub mod member_groups;
 pub mod members;
 pub mod products;
 pub mod projects;
+pub mod reports;
 pub mod services;
 pub mod settings;
 pub mod tasks;
