@@ -112,11 +112,7 @@ pub async fn time_report(
     let names = names_for(&mut db, dimensions, &rows).await?;
 
     // Rows arrive ordered by keys then currency: fold currencies together.
-    let mut groups: Vec<(
-        (Option<String>, Option<String>, Option<String>),
-        TimeReportRow,
-        BTreeMap<String, i64>,
-    )> = Vec::new();
+    let mut groups: Vec<(GroupKeys, TimeReportRow, BTreeMap<String, i64>)> = Vec::new();
     let mut totals = Totals::default();
     let mut total_minor = BTreeMap::new();
     for row in &rows {
@@ -139,7 +135,7 @@ pub async fn time_report(
             };
             for (slot, dimension) in dimensions.iter().enumerate() {
                 let key = [&row.k0, &row.k1, &row.k2][slot].as_deref();
-                let (record, day, label) = key_of(*dimension, key, &names)?;
+                let KeyParts { record, day, label } = key_of(*dimension, key, &names)?;
                 match dimension {
                     Dimension::Client => out.client = record,
                     Dimension::Project => out.project = record,
