@@ -68,36 +68,48 @@ async fn names_for(
     Ok(names)
 }
 
-fn key_of(
-    dimension: Dimension,
-    key: Option<&str>,
-    names: &Names,
-) -> Result<(Key<NamedRef>, Key<NaiveDate>, Key<String>), ApiError> {
-    let none = (Key::Absent, Key::Absent, Key::Absent);
+/// One group key, in whichever shape its dimension has.
+#[derive(Default)]
+struct KeyParts {
+    record: Key<NamedRef>,
+    day: Key<NaiveDate>,
+    label: Key<String>,
+}
+
+/// The three text keys of a database group.
+type GroupKeys = (Option<String>, Option<String>, Option<String>);
+
+fn key_of(dimension: Dimension, key: Option<&str>, names: &Names) -> Result<KeyParts, ApiError> {
     Ok(match (dimension, key) {
-        (d, None) if d.is_record() => (Key::None, Key::Absent, Key::Absent),
+        (d, None) if d.is_record() => KeyParts {
+            record: Key::None,
+            ..Default::default()
+        },
         (d, Some(k)) if d.is_record() => {
             let id = key_uuid(k).ok_or_else(|| {
                 ApiError::internal(std::io::Error::other(format!("report key {k}")))
             })?;
             let name = names.get(&d).and_then(|n| n.get(&id)).cloned();
-            (
-                Key::Some(NamedRef {
+            KeyParts {
+                record: Key::Some(NamedRef {
                     id: prefixed(d, id),
                     name,
                 }),
-                Key::Absent,
-                Key::Absent,
-            )
+                ..Default::default()
+            }
         }
         (Dimension::Day, Some(k)) => {
             let date = NaiveDate::parse_from_str(k, "%Y-%m-%d").map_err(ApiError::internal)?;
-            (Key::Absent, Key::Some(date), Key::Absent)
+            KeyParts {
+                day: Key::Some(date),
+                ..Default::default()
+            }
         }
-        (Dimension::Week | Dimension::Month, Some(k)) => {
-            (Key::Absent, Key::Absent, Key::Some(k.to_owned()))
-        }
-        _ => none,
+        (Dimension::Week | Dimension::Month, Some(k)) => KeyParts {
+            label: Key::Some(k.to_owned()),
+            ..Default::default()
+        },
+        _ => KeyParts::default(),
     })
 }
 
