@@ -9,6 +9,7 @@ pub mod money;
 pub mod password;
 pub mod role;
 pub mod timezone;
+pub mod unit_codes;
 pub mod validation;
 
 pub use clock::{Clock, FakeClock, SystemClock};
