@@ -11,6 +11,7 @@ pub mod password;
 pub mod role;
 pub mod time_tracking;
 pub mod timezone;
+pub mod unit_codes;
 pub mod validation;
 
 pub use clock::{Clock, FakeClock, SystemClock};

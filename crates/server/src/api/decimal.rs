@@ -25,16 +25,12 @@ impl Serialize for DecimalText {
 
 impl<'de> Deserialize<'de> for DecimalText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Number(serde_json::Number),
-        }
-        match Raw::deserialize(d) {
-            Ok(Raw::Text(t)) => Ok(DecimalText(t)),
-            Ok(Raw::Number(n)) => Ok(DecimalText(n.to_string())),
-            Err(_) => Err(serde::de::Error::custom(
+        // Through a JSON value, so a missing field keeps serde's own
+        // "missing field" error (and its field name).
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(t) => Ok(DecimalText(t)),
+            serde_json::Value::Number(n) => Ok(DecimalText(n.to_string())),
+            _ => Err(serde::de::Error::custom(
                 "must be a decimal string such as \"85.00\"",
             )),
         }

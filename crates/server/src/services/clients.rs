@@ -216,6 +216,7 @@ pub async fn delete(
         ));
     }
     super::contacts_cascade::delete_contacts_of_client(&mut tx, ctx, now, id).await?;
+    super::catalog_services::delete_rates_of_client(&mut tx, ctx, now, id).await?;
     tx.delete_client(id).await?;
     events::deleted(
         &mut tx,
