@@ -107,6 +107,9 @@ pub fn spawn(listener: TcpListener, state: AppState) -> anyhow::Result<RunningSe
 
 /// `stint serve`: runs until SIGTERM or SIGINT, then drains.
 pub async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    // Listen for signals before anything else, so a SIGTERM that arrives
+    // while starting still means "stop cleanly", never the default kill.
+    let shutdown = ShutdownSignal::install()?;
     let store = open_store(&settings).await?;
     announce_first_start(&store).await;
     let listen = settings.listen;
@@ -117,7 +120,7 @@ pub async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         .with_context(|| format!("could not listen on {listen}"))?;
     let server = spawn(listener, state)?;
     tracing::info!(address = %server.addr, backend = ?store.backend(), "stint is serving; docs at /api/v1/openapi.json");
-    shutdown_signal().await;
+    shutdown.wait().await;
     tracing::info!(
         grace_seconds = grace.as_secs(),
         "shutting down: finishing in-flight requests"
@@ -139,20 +142,39 @@ async fn announce_first_start(store: &Store) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM and SIGINT, registered when created.
+struct ShutdownSignal {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignal {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())
+                    .context("could not listen for SIGTERM")?,
+                interrupt: signal(SignalKind::interrupt())
+                    .context("could not listen for SIGINT")?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {},
+            _ = self.interrupt.recv() => {},
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

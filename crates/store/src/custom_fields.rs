@@ -9,6 +9,7 @@ use sqlx::types::Json;
 use stint_core::ids::CustomFieldId;
 use uuid::Uuid;
 
+use crate::db::Backend;
 use crate::exec::Exec;
 use crate::filters::{StatusFilter, text_search};
 use crate::page::{Page, PageRequest};
@@ -136,6 +137,60 @@ impl<E: Exec> Tenant<E> {
             .order_by((TABLE, "id"), Order::Asc)
             .to_owned();
         self.exec.conn().fetch_all(&stmt).await
+    }
+
+    /// The definition of `entity` with `key`, if any.
+    pub async fn custom_field_by_key(
+        &mut self,
+        entity: &str,
+        key: &str,
+    ) -> Result<Option<CustomField>> {
+        let stmt = select()
+            .and_where(Expr::col((TABLE, "org_id")).eq(self.org.uuid()))
+            .and_where(Expr::col((TABLE, "entity")).eq(entity))
+            .and_where(Expr::col((TABLE, "key")).eq(key))
+            .to_owned();
+        self.exec.conn().fetch_optional(&stmt).await
+    }
+
+    /// Whether any record of `entity` stores a value under `key`.
+    pub async fn custom_field_has_values(&mut self, entity: &str, key: &str) -> Result<bool> {
+        #[derive(FromRow)]
+        struct Found {
+            #[allow(dead_code)] // only its presence matters
+            id: Uuid,
+        }
+        let table = match entity {
+            "client" => "clients",
+            "project" => "projects",
+            "task" => "tasks",
+            _ => return Ok(false),
+        };
+        let column = format!("\"{table}\".\"custom_fields\"");
+        // The key is bound, never written into the SQL.
+        let has_key = match self.exec.conn().backend() {
+            Backend::Sqlite => Expr::cust_with_values(
+                format!("json_type({column}, ?) IS NOT NULL"),
+                [format!("$.\"{key}\"")],
+            ),
+            Backend::Postgres => Expr::cust_with_values(
+                format!("({column} -> $1::text) IS NOT NULL"),
+                [key.to_owned()],
+            ),
+        };
+        let stmt = Query::select()
+            .column((table, "id"))
+            .from(table)
+            .and_where(Expr::col((table, "org_id")).eq(self.org.uuid()))
+            .and_where(has_key)
+            .limit(1)
+            .to_owned();
+        Ok(self
+            .exec
+            .conn()
+            .fetch_optional::<Found>(&stmt)
+            .await?
+            .is_some())
     }
 }
 

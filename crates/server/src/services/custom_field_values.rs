@@ -2,6 +2,8 @@
 //! organization's definitions on every write, and turned into list
 //! conditions for `custom_fields[KEY]=VALUE`.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 use stint_core::Validation;
 use stint_store::custom_fields::CustomField;
@@ -36,7 +38,7 @@ fn value_problem(definition: &CustomField, value: &Value) -> Option<String> {
             let all_known = items
                 .iter()
                 .all(|i| i.as_str().is_some_and(|s| options.iter().any(|o| o == s)));
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = HashSet::new();
             let distinct = items.iter().all(|i| seen.insert(i.to_string()));
             (!(all_known && distinct)).then(|| {
                 format!(
@@ -61,11 +63,17 @@ pub async fn validate<E: Exec>(
 ) -> Result<(), ApiError> {
     values.retain(|_, value| !value.is_null());
     let definitions = db.custom_field_definitions(entity).await?;
+    // One problem per field: a value of the wrong type is not also "required".
+    let mut refused = HashSet::new();
     for (key, value) in values.iter() {
         let field = format!("custom_fields.{key}");
-        match definitions.iter().find(|d| &d.key == key) {
-            None => v.add(field, format!("is not a custom field of {entity}s")),
-            Some(definition) => v.check(&field, value_problem(definition, value)),
+        let problem = match definitions.iter().find(|d| &d.key == key) {
+            None => Some(format!("is not a custom field of {entity}s")),
+            Some(definition) => value_problem(definition, value),
+        };
+        if let Some(problem) = problem {
+            v.add(field, problem);
+            refused.insert(key.as_str());
         }
     }
     for definition in definitions
@@ -74,6 +82,7 @@ pub async fn validate<E: Exec>(
     {
         let present = match values.get(&definition.key) {
             None => false,
+            Some(_) if refused.contains(definition.key.as_str()) => true,
             Some(Value::Array(items)) => !items.is_empty(),
             Some(Value::String(s)) => !s.trim().is_empty(),
             Some(_) => true,
