@@ -93,6 +93,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = result.map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
+        // serde_json reports some type errors (such as null for an enum) as
+        // syntax errors; if the document is valid JSON, it is the field.
+        let valid_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+        if valid_json && !matches!(inner.classify(), serde_json::error::Category::Data) {
+            let field = if path.is_empty() || path == "." { "body".to_owned() } else { path };
+            return ApiError::validation(vec![FieldError { field, message: "has a value of the wrong type (null is not allowed here)".into() }]);
+        }
         json_error(&path, &inner)
     })?;
     deserializer.end().map_err(|e| json_error(".", &e))?;
@@ -259,6 +266,25 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code(), Code::UnknownField);
         assert!(err.to_string().contains("inner.colour"), "{err}");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    enum Colour {
+        Red,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct WithEnum {
+        colour: Colour,
+    }
+
+    #[test]
+    fn null_for_an_enum_names_the_field() {
+        let err = parse_json::<WithEnum>(br#"{"colour": null}"#).unwrap_err();
+        assert_eq!(err.code(), Code::ValidationFailed);
+        assert!(err.to_string().contains("colour"), "{err}");
     }
 
     #[test]
