@@ -251,9 +251,11 @@ impl<E: Exec> Tenant<E> {
 }
 
 /// Rows that keep a client from being deleted: (table, column, what).
-pub const CLIENT_REFERENCES: [(&str, &str, &str); 2] = [
+pub const CLIENT_REFERENCES: [(&str, &str, &str); 4] = [
     ("projects", "client_id", "projects"),
     ("tasks", "client_id", "tasks"),
+    ("time_entries", "client_id", "time entries"),
+    ("expenses", "client_id", "expenses"),
 ];
 
 impl Tenant<Tx> {

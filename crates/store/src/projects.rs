@@ -137,10 +137,13 @@ pub struct ProjectFilter {
 }
 
 /// Rows that keep a project from being deleted (or moved to another
-/// client): (table, column, what). The time-entries issue adds
-/// `("time_entries", "project_id", "time entries")` and the invoicing issues
-/// their invoice lines here.
-pub const PROJECT_REFERENCES: [(&str, &str, &str); 1] = [("tasks", "project_id", "tasks")];
+/// client): (table, column, what). The invoicing issues add their invoice
+/// lines here.
+pub const PROJECT_REFERENCES: [(&str, &str, &str); 3] = [
+    ("tasks", "project_id", "tasks"),
+    ("time_entries", "project_id", "time entries"),
+    ("expenses", "project_id", "expenses"),
+];
 
 fn select() -> SelectStatement {
     Query::select()

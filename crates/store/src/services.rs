@@ -135,9 +135,8 @@ impl ResolvedServiceRate {
 }
 
 /// Rows that keep a service from being deleted: (table, column, what).
-/// Client rates are not among them: they go with the service. Time entries
-/// (`time_entries.service_id`) join this list with the time-tracking issue.
-pub const SERVICE_REFERENCES: [(&str, &str, &str); 0] = [];
+/// Client rates are not among them: they go with the service.
+pub const SERVICE_REFERENCES: [(&str, &str, &str); 1] = [("time_entries", "service_id", "time entries")];
 
 fn select() -> SelectStatement {
     Query::select()

@@ -124,10 +124,8 @@ pub struct TaskFilter {
     pub custom_fields: Vec<CustomFieldCondition>,
 }
 
-/// Rows that keep a task from being deleted: (table, column, what). None
-/// yet; the time-entries issue adds `("time_entries", "task_id", "time
-/// entries")`.
-pub const TASK_REFERENCES: [(&str, &str, &str); 0] = [];
+/// Rows that keep a task from being deleted: (table, column, what).
+pub const TASK_REFERENCES: [(&str, &str, &str); 1] = [("time_entries", "task_id", "time entries")];
 
 fn select() -> SelectStatement {
     Query::select()
