@@ -24,6 +24,41 @@ pub struct Settings {
     pub signup: SignupSettings,
     pub auth: AuthSettings,
     pub time_tracking: TimeTrackingSettings,
+    /// Plans by name (`free`, `pro`, `business`, `enterprise` by default).
+    pub plans: std::collections::BTreeMap<String, PlanSettings>,
+}
+
+/// What an organization on a plan may do.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSettings {
+    /// API requests per API key (and per user) in one clock hour.
+    pub requests_per_hour: u64,
+    pub max_api_keys: u64,
+    pub max_webhooks: u64,
+    pub max_members: u64,
+    /// Whether the plan may switch the Public API app on.
+    pub public_api: bool,
+}
+
+impl Settings {
+    /// The limits of a plan; an unknown plan name (say, removed from the
+    /// configuration) gets the most restrictive configured plan.
+    pub fn plan(&self, name: &str) -> PlanSettings {
+        self.plans.get(name).cloned().unwrap_or_else(|| {
+            self.plans
+                .values()
+                .min_by_key(|p| p.requests_per_hour)
+                .cloned()
+                .unwrap_or(PlanSettings {
+                    requests_per_hour: 0,
+                    max_api_keys: 0,
+                    max_webhooks: 0,
+                    max_members: 1,
+                    public_api: false,
+                })
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +208,36 @@ pub const SETTINGS: &[SettingDoc] = &[
         default: "10m",
         help: "Lifetime of a JWT obtained with an API key pair.",
     },
+    SettingDoc {
+        key: "time_tracking.max_entry_duration",
+        default: "24h",
+        help: "Longest a single time entry may be.",
+    },
+    SettingDoc {
+        key: "plans.<plan>.requests_per_hour",
+        default: "free 100, pro 1000, business 5000, enterprise 10000",
+        help: "API requests per key (and per user) per clock hour.",
+    },
+    SettingDoc {
+        key: "plans.<plan>.max_api_keys",
+        default: "free 2, pro 10, business 50, enterprise 500",
+        help: "API keys an organization may have.",
+    },
+    SettingDoc {
+        key: "plans.<plan>.max_webhooks",
+        default: "free 2, pro 10, business 50, enterprise 500",
+        help: "Webhooks an organization may have.",
+    },
+    SettingDoc {
+        key: "plans.<plan>.max_members",
+        default: "free 5, pro 25, business 100, enterprise 10000",
+        help: "Members (active or invited) an organization may have.",
+    },
+    SettingDoc {
+        key: "plans.<plan>.public_api",
+        default: "true",
+        help: "Whether the plan may activate the Public API app.",
+    },
 ];
 
 const DEFAULTS: &str = r#"
@@ -202,6 +267,34 @@ api_token_ttl = "10m"
 
 [time_tracking]
 max_entry_duration = "24h"
+
+[plans.free]
+requests_per_hour = 100
+max_api_keys = 2
+max_webhooks = 2
+max_members = 5
+public_api = true
+
+[plans.pro]
+requests_per_hour = 1000
+max_api_keys = 10
+max_webhooks = 10
+max_members = 25
+public_api = true
+
+[plans.business]
+requests_per_hour = 5000
+max_api_keys = 50
+max_webhooks = 50
+max_members = 100
+public_api = true
+
+[plans.enterprise]
+requests_per_hour = 10000
+max_api_keys = 500
+max_webhooks = 500
+max_members = 10000
+public_api = true
 "#;
 
 /// Values given as command-line flags; they win over everything else.
@@ -457,6 +550,21 @@ mod tests {
     }
 
     #[test]
+    fn plans_have_defaults_and_env_style_overrides() {
+        let s = Settings::from_overrides(&[]).unwrap();
+        assert_eq!(s.plan("free").requests_per_hour, 100);
+        assert_eq!(s.plan("enterprise").requests_per_hour, 10_000);
+        assert_eq!(
+            s.plan("no-such-plan").requests_per_hour,
+            100,
+            "unknown plans get the strictest"
+        );
+        let s = Settings::from_overrides(&[("plans.free.requests_per_hour", "5")]).unwrap();
+        assert_eq!(s.plan("free").requests_per_hour, 5);
+        assert_eq!(s.plan("free").max_api_keys, 2);
+    }
+
+    #[test]
     fn sizes_and_lists() {
         assert_eq!(parse_byte_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_byte_size("10MB"), Some(10_000_000));
@@ -478,10 +586,17 @@ mod tests {
         let defaults: toml_keys::Table = figment::Figment::from(Toml::string(DEFAULTS))
             .extract()
             .unwrap();
-        let mut real = toml_keys::flatten(&defaults);
+        let mut real: Vec<String> = toml_keys::flatten(&defaults)
+            .into_iter()
+            .filter(|k| !k.starts_with("plans."))
+            .collect();
         real.push("auth.jwt_secret".into());
         real.sort();
-        let mut documented: Vec<String> = SETTINGS.iter().map(|s| s.key.to_owned()).collect();
+        let mut documented: Vec<String> = SETTINGS
+            .iter()
+            .map(|s| s.key.to_owned())
+            .filter(|k| !k.starts_with("plans."))
+            .collect();
         documented.sort();
         assert_eq!(real, documented);
     }

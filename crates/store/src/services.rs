@@ -136,7 +136,8 @@ impl ResolvedServiceRate {
 
 /// Rows that keep a service from being deleted: (table, column, what).
 /// Client rates are not among them: they go with the service.
-pub const SERVICE_REFERENCES: [(&str, &str, &str); 1] = [("time_entries", "service_id", "time entries")];
+pub const SERVICE_REFERENCES: [(&str, &str, &str); 1] =
+    [("time_entries", "service_id", "time entries")];
 
 fn select() -> SelectStatement {
     Query::select()

@@ -97,8 +97,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // syntax errors; if the document is valid JSON, it is the field.
         let valid_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         if valid_json && !matches!(inner.classify(), serde_json::error::Category::Data) {
-            let field = if path.is_empty() || path == "." { "body".to_owned() } else { path };
-            return ApiError::validation(vec![FieldError { field, message: "has a value of the wrong type (null is not allowed here)".into() }]);
+            let field = if path.is_empty() || path == "." {
+                "body".to_owned()
+            } else {
+                path
+            };
+            return ApiError::validation(vec![FieldError {
+                field,
+                message: "has a value of the wrong type (null is not allowed here)".into(),
+            }]);
         }
         json_error(&path, &inner)
     })?;
