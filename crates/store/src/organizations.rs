@@ -2,12 +2,12 @@
 //! operators); read and changed by their own members through `Tenant`.
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, LockType, Query};
 use sqlx::FromRow;
 use stint_core::ids::OrgId;
 
 use crate::exec::Exec;
-use crate::{Result, System, Tenant};
+use crate::{Result, System, Tenant, Tx};
 
 const COLUMNS: [&str; 10] = [
     "id",
@@ -138,5 +138,26 @@ impl<E: Exec> Tenant<E> {
             stmt.value("public_api_activated_at", now);
         }
         self.exec.conn().fetch_one(&stmt).await
+    }
+}
+
+impl Tenant<Tx> {
+    /// Locks the organization's row until the transaction ends, so checks
+    /// across several rows (such as "one active owner must remain") cannot
+    /// race on PostgreSQL. SQLite has one writer, which already serializes.
+    pub async fn lock_organization(&mut self) -> Result<()> {
+        #[derive(FromRow)]
+        struct Locked {
+            #[allow(dead_code)]
+            id: uuid::Uuid,
+        }
+        let stmt = Query::select()
+            .column("id")
+            .from("organizations")
+            .and_where(Expr::col("id").eq(self.org.uuid()))
+            .lock(LockType::Update)
+            .to_owned();
+        self.exec.conn().fetch_one::<Locked>(&stmt).await?;
+        Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! Users: people who sign in. Global (one account per email across all
-//! organizations), so only the system handle creates and finds them.
+//! organizations), so the system handle creates and finds them; the one
+//! exception is inviting someone, which needs their account inside the
+//! inviting organization's transaction.
 
 use chrono::{DateTime, Utc};
 use sea_query::{Expr, ExprTrait, Query};
@@ -7,7 +9,7 @@ use sqlx::FromRow;
 use stint_core::ids::UserId;
 
 use crate::exec::Exec;
-use crate::{Result, System};
+use crate::{Result, System, Tenant, Tx};
 
 const COLUMNS: [&str; 7] = [
     "id",
@@ -91,7 +93,26 @@ impl<E: Exec> System<E> {
         self.exec.conn().fetch_optional(&stmt).await
     }
 
-    /// Replaces a user's password hash (operators' reset, invitation accept).
+    /// Sets the password of an account that has none yet (an invitee's);
+    /// `false` when it already has one.
+    pub async fn set_first_password(
+        &mut self,
+        id: UserId,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let stmt = Query::update()
+            .table("users")
+            .value("password_hash", hash)
+            .value("updated_at", now)
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("id").eq(id.uuid()))
+            .and_where(Expr::col("password_hash").is_null())
+            .to_owned();
+        Ok(self.exec.conn().execute(&stmt).await? == 1)
+    }
+
+    /// Replaces a user's password hash (operators' reset).
     pub async fn set_password_hash(
         &mut self,
         id: UserId,
@@ -106,5 +127,49 @@ impl<E: Exec> System<E> {
             .and_where(Expr::col("id").eq(id.uuid()))
             .to_owned();
         Ok(self.exec.conn().execute(&stmt).await? == 1)
+    }
+}
+
+#[derive(FromRow)]
+struct UserIdRow {
+    #[sqlx(try_from = "uuid::Uuid")]
+    id: UserId,
+}
+
+impl Tenant<Tx> {
+    /// The account of a normalised email, created without a password when
+    /// there is none (the invitee chooses one on accepting). Only the id
+    /// comes back: whether the person already had an account elsewhere is
+    /// none of the inviting organization's business.
+    pub async fn invitee_user(
+        &mut self,
+        email: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UserId> {
+        let find = Query::select()
+            .column("id")
+            .from("users")
+            .and_where(Expr::col("email").eq(email))
+            .to_owned();
+        if let Some(row) = self.exec.conn().fetch_optional::<UserIdRow>(&find).await? {
+            return Ok(row.id);
+        }
+        let id = UserId::generate();
+        let insert = Query::insert()
+            .into_table("users")
+            .columns(COLUMNS)
+            .values_panic([
+                id.uuid().into(),
+                email.into(),
+                name.into(),
+                Option::<String>::None.into(),
+                now.into(),
+                now.into(),
+                1i64.into(),
+            ])
+            .to_owned();
+        self.exec.conn().execute(&insert).await?;
+        Ok(id)
     }
 }

@@ -35,8 +35,14 @@ pub struct MeApiKey {
 #[derive(Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MeActor {
-    User { user: UserOut, member: MemberOut },
-    ApiKey { api_key: MeApiKey },
+    // Boxed: a member is much larger than an API key.
+    User {
+        user: UserOut,
+        member: Box<MemberOut>,
+    },
+    ApiKey {
+        api_key: MeApiKey,
+    },
 }
 
 /// A team of an organization.
@@ -100,7 +106,7 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Api
             (
                 MeActor::User {
                     user: UserOut::from(&user),
-                    member: MemberOut::from(&member),
+                    member: Box::new(MemberOut::from(&member)),
                 },
                 memberships,
             )

@@ -1,14 +1,15 @@
 //! Output shapes shared by several operations: organizations, users and
-//! members as the API shows them.
+//! members as the API shows them (members are defined with their resource
+//! in `dto::members`).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use stint_core::Role;
-use stint_core::ids::{MemberId, OrgId, UserId};
-use stint_store::members::Member;
+use stint_core::ids::{OrgId, UserId};
 use stint_store::organizations::Organization;
 use stint_store::users::User;
 use utoipa::ToSchema;
+
+pub use super::dto::members::{MemberOut, MemberStatus};
 
 /// Whether the organization's Public API app is on.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -94,55 +95,6 @@ impl From<&User> for UserOut {
             email: user.email.clone(),
             name: user.name.clone(),
             created_at: user.created_at,
-        }
-    }
-}
-
-/// A member's status in the organization.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    Active,
-    Invited,
-    Inactive,
-}
-
-impl MemberStatus {
-    pub fn parse(text: &str) -> MemberStatus {
-        match text {
-            "active" => MemberStatus::Active,
-            "invited" => MemberStatus::Invited,
-            _ => MemberStatus::Inactive,
-        }
-    }
-}
-
-/// A member of the organization.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberOut {
-    pub id: MemberId,
-    pub user_id: UserId,
-    #[schema(example = "ada@example.com")]
-    pub email: String,
-    #[schema(example = "Ada Lovelace")]
-    pub name: String,
-    pub role: Role,
-    pub status: MemberStatus,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&Member> for MemberOut {
-    fn from(m: &Member) -> Self {
-        MemberOut {
-            id: m.id,
-            user_id: m.user_id,
-            email: m.email.clone(),
-            name: m.name.clone(),
-            role: m.role.parse().unwrap_or(Role::Member),
-            status: MemberStatus::parse(&m.status),
-            created_at: m.created_at,
-            updated_at: m.updated_at,
         }
     }
 }

@@ -7,7 +7,7 @@ use stint_core::password::password_problem;
 use stint_core::timezone::parse_timezone;
 use stint_core::validation::{email_problem, name_problem, normalize_email};
 use stint_core::{Role, Validation};
-use stint_store::members::{Member, NewMember};
+use stint_store::members::{Member, MemberProfile, NewMember};
 use stint_store::organizations::{NewOrganization, Organization};
 use stint_store::users::{NewUser, User};
 
@@ -128,6 +128,7 @@ pub async fn create_organization(
         user_id: user.id,
         role: Role::Owner.as_str().to_owned(),
         status: "active".to_owned(),
+        profile: MemberProfile::named(&input.owner_name),
         now,
     })
     .await?;

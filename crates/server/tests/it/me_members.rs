@@ -1,14 +1,19 @@
-//! `/me` and the members read API.
+//! `/me` and the members read API: pages, the member profile, filters.
 
 use std::collections::HashSet;
 
+use serde_json::json;
+
 use crate::both_backends;
+use crate::support::http::Resp;
 use crate::support::{Backend, TestApp};
 
 both_backends!(
     me_describes_user_organizations_and_teams,
     me_describes_an_api_key,
-    members_list_pages_and_show
+    members_list_pages_and_show,
+    me_shows_the_member_profile_and_invitees_cannot_sign_in_yet,
+    member_filters
 );
 
 async fn me_describes_user_organizations_and_teams(backend: Backend) {
@@ -73,10 +78,7 @@ async fn me_describes_an_api_key(backend: Backend) {
     let data = me.data();
     assert_eq!(data["actor"]["type"], "api_key");
     assert_eq!(data["actor"]["api_key"]["id"], key.id.as_str());
-    assert_eq!(
-        data["actor"]["api_key"]["scopes"],
-        serde_json::json!(["read"])
-    );
+    assert_eq!(data["actor"]["api_key"]["scopes"], json!(["read"]));
     assert_eq!(data["organizations"][0]["id"], org.id.as_str());
     assert!(data["organizations"][0]["role"].is_null());
     assert_eq!(data["organizations"][0]["teams"][0]["name"], "Design");
@@ -171,4 +173,131 @@ async fn members_list_pages_and_show(backend: Backend) {
         .bearer(&org.owner.access)
         .expect(404)
         .await;
+}
+
+async fn me_shows_the_member_profile_and_invitees_cannot_sign_in_yet(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let org = app.signup("Acme").await;
+    let me = app
+        .get("/api/v1/me")
+        .bearer(&org.owner.access)
+        .expect(200)
+        .await;
+    let member = &me.data()["actor"]["member"];
+    assert_eq!(member["name"], "Olive Owner");
+    assert_eq!(member["initials"], "OO");
+    assert_eq!(member["group_ids"], json!([]));
+    assert!(member["hourly_cost"].is_null());
+    app.patch(&format!("/api/v1/members/{}", org.owner.member_id))
+        .bearer(&org.owner.access)
+        .json(&json!({"name": "Olive", "surname": "Oyl", "timezone": "Europe/Rome"}))
+        .expect(200)
+        .await;
+    let me = app
+        .get("/api/v1/me")
+        .bearer(&org.owner.access)
+        .expect(200)
+        .await;
+    assert_eq!(me.data()["actor"]["member"]["surname"], "Oyl");
+    assert_eq!(me.data()["actor"]["member"]["timezone"], "Europe/Rome");
+    // The account's own name (shown as `user`) is not the membership's.
+    assert_eq!(me.data()["actor"]["user"]["name"], "Olive Owner");
+
+    // Someone invited has no password until they accept.
+    let email = format!("new-{}@example.com", uuid::Uuid::now_v7().simple());
+    app.post("/api/v1/members")
+        .bearer(&org.owner.access)
+        .json(&json!({"email": email, "name": "New"}))
+        .expect(201)
+        .await;
+    for password in ["", "correct horse battery staple"] {
+        app.post("/api/v1/token-auth")
+            .json(&json!({"email": email, "password": password}))
+            .expect(401)
+            .await
+            .assert_code("invalid_credentials");
+    }
+}
+
+fn ids(resp: &Resp) -> Vec<String> {
+    resp.data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn member_filters(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let org = app.signup("Acme").await;
+    let token = &org.owner.access;
+    let admin = app.add_member(&org, "admin").await;
+    let worker = app.add_member(&org, "member").await;
+    let gone = app.add_member(&org, "member").await;
+    app.delete(&format!("/api/v1/members/{}", gone.member_id))
+        .bearer(token)
+        .expect(204)
+        .await;
+    let email = format!("zed-{}@example.com", uuid::Uuid::now_v7().simple());
+    let invited = app
+        .post("/api/v1/members")
+        .bearer(token)
+        .json(&json!({"email": email, "name": "Zed", "surname": "100%_Sure"}))
+        .expect(201)
+        .await
+        .str("/data/id");
+    let team = app.add_team(&org, "Ops", &[&worker.member_id]).await;
+
+    let get = |query: &str| {
+        let query = query.to_owned();
+        let app = &app;
+        async move {
+            let resp = app
+                .get(&format!("/api/v1/members{query}"))
+                .bearer(token)
+                .expect(200)
+                .await;
+            ids(&resp)
+        }
+    };
+    let owner = org.owner.member_id.clone();
+    assert_eq!(
+        get("").await,
+        [
+            owner.clone(),
+            admin.member_id.clone(),
+            worker.member_id.clone(),
+            invited.clone()
+        ]
+    );
+    assert_eq!(get("?status=archived").await, [gone.member_id.as_str()]);
+    assert_eq!(get("?status=inactive").await, [gone.member_id.as_str()]);
+    assert_eq!(get("?status=invited").await, [invited.as_str()]);
+    assert_eq!(get("?status=all").await.len(), 5);
+    assert_eq!(get("?status=invited,inactive").await.len(), 2);
+    assert_eq!(
+        get("?role=member").await,
+        [worker.member_id.clone(), invited.clone()]
+    );
+    assert_eq!(get("?role=admin").await, [admin.member_id.as_str()]);
+    assert_eq!(
+        get(&format!("?group_id={team}")).await,
+        [worker.member_id.as_str()]
+    );
+    assert_eq!(get("?q=ZED").await, [invited.as_str()]);
+    assert_eq!(get("?q=100%25_s").await, [invited.as_str()]);
+    assert_eq!(
+        get(&format!("?q={}", &admin.email[..10])).await,
+        [admin.member_id.as_str()]
+    );
+    assert_eq!(get("?q=olive").await, [owner.as_str()]);
+    assert!(get("?updated_since=2030-01-01T00:00:00Z").await.is_empty());
+    for bad in ["?status=bogus", "?role=boss", "?group_id=nonsense"] {
+        app.get(&format!("/api/v1/members{bad}"))
+            .bearer(token)
+            .expect(400)
+            .await
+            .assert_code("invalid_query");
+    }
 }

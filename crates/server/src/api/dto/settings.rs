@@ -1,1 +1,253 @@
-//! Organization settings on the wire.
+//! Organization settings on the wire: one object in three sections —
+//! `profile` (who the organization is, as printed on invoices),
+//! `defaults` (what new records start from) and `invoicing` (numbering and
+//! texts). The same section shapes are read (GET) and written (the PATCH
+//! merge base); the `…Patch` shapes only document that every field is
+//! optional in a PATCH.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+
+use super::common::Address;
+use crate::api::decimal::DecimalText;
+
+/// How tracked time is rounded: not at all, or up to 5, 15 or 30 minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeRounding {
+    #[default]
+    None,
+    Minutes5,
+    Minutes15,
+    Minutes30,
+}
+
+impl TimeRounding {
+    /// Minutes to round to; 0 for none.
+    pub fn minutes(self) -> i64 {
+        match self {
+            TimeRounding::None => 0,
+            TimeRounding::Minutes5 => 5,
+            TimeRounding::Minutes15 => 15,
+            TimeRounding::Minutes30 => 30,
+        }
+    }
+
+    pub fn from_minutes(minutes: i64) -> Option<TimeRounding> {
+        match minutes {
+            0 => Some(TimeRounding::None),
+            5 => Some(TimeRounding::Minutes5),
+            15 => Some(TimeRounding::Minutes15),
+            30 => Some(TimeRounding::Minutes30),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            TimeRounding::None => "none",
+            TimeRounding::Minutes5 => "5",
+            TimeRounding::Minutes15 => "15",
+            TimeRounding::Minutes30 => "30",
+        }
+    }
+}
+
+impl Serialize for TimeRounding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeRounding {
+    // "15" and 15 mean the same; "none" (or 0) switches rounding off.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Number(i64),
+        }
+        let minutes = match Raw::deserialize(d) {
+            Ok(Raw::Text(t)) if t == "none" => Some(0),
+            Ok(Raw::Text(t)) => t.parse::<i64>().ok().filter(|m| *m != 0),
+            Ok(Raw::Number(n)) => Some(n),
+            Err(_) => None,
+        };
+        minutes.and_then(TimeRounding::from_minutes).ok_or_else(|| {
+            serde::de::Error::custom("must be one of \"none\", \"5\", \"15\", \"30\"")
+        })
+    }
+}
+
+impl utoipa::PartialSchema for TimeRounding {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["none", "5", "15", "30"]))
+            .description(Some(
+                "Rounding of tracked time in minutes, or `none`; numbers are accepted on input.",
+            ))
+            .examples([serde_json::json!("15")])
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for TimeRounding {}
+
+/// Who the organization is, as printed on its invoices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSettings {
+    /// The organization's name (also shown by `/me`).
+    #[schema(example = "Acme Design Studio")]
+    pub name: String,
+    /// Registered legal name, when it differs.
+    #[schema(example = "Acme Design Studio SAS")]
+    pub legal_name: Option<String>,
+    /// Always present in answers; `null` in a PATCH clears every line.
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[schema(example = "FR40303265045")]
+    pub vat_number: Option<String>,
+    /// Company registration number (SIREN, Companies House …).
+    #[schema(example = "303 265 045")]
+    pub company_number: Option<String>,
+    #[schema(example = "billing@acme.example")]
+    pub email: Option<String>,
+    #[schema(example = "+33 1 23 45 67 89")]
+    pub phone: Option<String>,
+    #[schema(example = "https://acme.example")]
+    pub website: Option<String>,
+    /// ISO 13616, checksum verified; spaces are accepted on input and
+    /// dropped, letters upper-cased.
+    #[schema(example = "FR7630006000011234567890189")]
+    pub iban: Option<String>,
+    /// SWIFT/BIC, 8 or 11 characters.
+    #[schema(example = "BNPAFRPPXXX")]
+    pub bic: Option<String>,
+    #[schema(example = "BNP Paribas")]
+    pub bank_name: Option<String>,
+}
+
+/// What new records start from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultsSettings {
+    /// ISO 4217; members' hourly amounts are in this currency.
+    #[schema(example = "EUR")]
+    pub currency: String,
+    /// IANA time zone in which dates of time entries are counted.
+    #[schema(example = "Europe/Paris")]
+    pub timezone: String,
+    /// BCP 47 language of documents.
+    #[schema(example = "fr-FR")]
+    pub locale: Option<String>,
+    /// VAT percentage applied when nothing more specific says otherwise.
+    #[schema(value_type = Option<String>, example = "20.00")]
+    pub default_vat_rate: Option<DecimalText>,
+    /// Days between an invoice's date and its due date; 30 unless set.
+    #[schema(example = 30, minimum = 0, maximum = 365)]
+    pub payment_terms_days: i64,
+    pub time_rounding: TimeRounding,
+}
+
+/// How invoices are numbered and what they say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoicingSettings {
+    /// Inserted by `{prefix}` in the number format.
+    #[schema(example = "INV-")]
+    pub prefix: Option<String>,
+    /// The sequence number the next invoice gets (at least 1).
+    #[schema(example = 1, minimum = 1)]
+    pub next_number: i64,
+    /// Placeholders: `{prefix}`, `{yyyy}`, `{yy}`, `{mm}` (of the invoice
+    /// date), and exactly one `{seq}` or `{seq:N}` (zero-padded to N
+    /// digits, N from 1 to 12). Other text is kept as is.
+    #[schema(example = "{prefix}{yyyy}-{seq:4}")]
+    pub number_format: String,
+    /// Printed at the bottom of every invoice.
+    #[schema(example = "Acme Design Studio SAS, capital 10 000 €")]
+    pub footer: Option<String>,
+    /// Default notes on new invoices.
+    #[schema(example = "Thank you for your business.")]
+    pub notes: Option<String>,
+}
+
+/// The settings as a whole, the merge base of a PATCH.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsIn {
+    pub profile: ProfileSettings,
+    pub defaults: DefaultsSettings,
+    pub invoicing: InvoicingSettings,
+}
+
+/// The organization's settings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SettingsOut {
+    pub profile: ProfileSettings,
+    pub defaults: DefaultsSettings,
+    pub invoicing: InvoicingSettings,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Profile fields to change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for type checking and documentation; merged raw
+pub struct ProfilePatch {
+    pub name: Option<String>,
+    pub legal_name: Option<String>,
+    pub address: Option<Address>,
+    pub vat_number: Option<String>,
+    pub company_number: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    #[schema(example = "FR76 3000 6000 0112 3456 7890 189")]
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+    pub bank_name: Option<String>,
+}
+
+/// Defaults to change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct DefaultsPatch {
+    pub currency: Option<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+    #[schema(value_type = Option<String>, example = "20.00")]
+    pub default_vat_rate: Option<DecimalText>,
+    pub payment_terms_days: Option<i64>,
+    pub time_rounding: Option<TimeRounding>,
+}
+
+/// Invoicing settings to change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct InvoicingPatch {
+    pub prefix: Option<String>,
+    pub next_number: Option<i64>,
+    pub number_format: Option<String>,
+    pub footer: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A partial update: only the fields sent change, section by section;
+/// `null` clears an optional field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SettingsPatch {
+    pub profile: Option<ProfilePatch>,
+    pub defaults: Option<DefaultsPatch>,
+    pub invoicing: Option<InvoicingPatch>,
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use stint_core::ids::{MemberGroupId, MemberId, OrgId, UserId};
-use stint_store::members::NewMember;
+use stint_store::members::{MemberProfile, NewMember};
 use stint_store::users::NewUser;
 
 use super::TestApp;
@@ -119,6 +119,7 @@ impl TestApp {
             user_id,
             role: role.into(),
             status: "active".into(),
+            profile: MemberProfile::named(&format!("{role} person")),
             now,
         })
         .await
