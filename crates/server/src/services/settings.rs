@@ -34,6 +34,7 @@ use crate::api::decimal::DecimalText;
 use crate::api::dto::common::Address;
 use crate::api::dto::settings::{
     DefaultsSettings, InvoicingSettings, ProfileSettings, SettingsIn, SettingsOut, TimeRounding,
+    TimeTrackingSettings,
 };
 use crate::api::error::{ApiError, Code};
 use crate::auth::{Actor, Ctx};
@@ -110,6 +111,15 @@ impl Default for Invoicing {
     }
 }
 
+/// Time tracking rules as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TimeTracking {
+    /// Entries dated before this are locked. The time-tracking rules read
+    /// it straight from the stored JSON (`/time_tracking/lock_before`).
+    pub lock_before: Option<chrono::NaiveDate>,
+}
+
 /// The JSON document in `organizations.settings`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -117,6 +127,7 @@ struct Document {
     profile: Profile,
     defaults: Defaults,
     invoicing: Invoicing,
+    time_tracking: TimeTracking,
 }
 
 /// The organization's settings with every default filled in.
@@ -129,6 +140,7 @@ pub struct EffectiveSettings {
     pub profile: Profile,
     pub defaults: Defaults,
     pub invoicing: Invoicing,
+    pub time_tracking: TimeTracking,
     /// The organization's version: the settings' ETag.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -150,6 +162,7 @@ fn effective_of(stored: StoredSettings) -> Result<EffectiveSettings, ApiError> {
         profile: document.profile,
         defaults: document.defaults,
         invoicing: document.invoicing,
+        time_tracking: document.time_tracking,
         version: stored.version,
         updated_at: stored.updated_at,
     })
@@ -168,6 +181,7 @@ pub fn to_out(s: &EffectiveSettings) -> SettingsOut {
         profile: input.profile,
         defaults: input.defaults,
         invoicing: input.invoicing,
+        time_tracking: input.time_tracking,
         updated_at: s.updated_at,
     }
 }
@@ -213,6 +227,9 @@ fn to_in(s: &EffectiveSettings) -> SettingsIn {
             footer: s.invoicing.footer.clone(),
             notes: s.invoicing.notes.clone(),
         },
+        time_tracking: TimeTrackingSettings {
+            lock_before: s.time_tracking.lock_before,
+        },
     }
 }
 
@@ -240,6 +257,7 @@ fn validate(input: SettingsIn) -> Result<(SettingsValues, Document), ApiError> {
         profile: p,
         defaults: d,
         invoicing: i,
+        time_tracking: t,
     } = input;
     v.check("profile.name", name_problem(&p.name, 200));
     let mut text = |field: &str, value: &Option<String>, max: usize| match optional_text(value, max)
@@ -361,6 +379,9 @@ fn validate(input: SettingsIn) -> Result<(SettingsValues, Document), ApiError> {
             number_format: i.number_format,
             footer,
             notes,
+        },
+        time_tracking: TimeTracking {
+            lock_before: t.lock_before,
         },
     };
     Ok((values, document))

@@ -39,34 +39,23 @@ pub enum Running {
     Refused,
 }
 
-/// The organization's closed period: entries dated before it are locked.
+/// The organization's closed period (settings `time_tracking.lock_before`):
+/// entries dated before it are locked. Read from the stored settings
+/// document written by `services::settings`.
 pub fn lock_before(settings: &Value) -> Option<NaiveDate> {
-    [
-        settings.get("lock_before"),
-        settings.pointer("/time_tracking/lock_before"),
-        settings.pointer("/defaults/lock_before"),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|v| {
-        v.as_str()
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-    })
+    settings
+        .pointer("/time_tracking/lock_before")
+        .and_then(Value::as_str)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
-/// The organization's default rounding in minutes (0 = none).
+/// The organization's default rounding in minutes (settings
+/// `defaults.time_rounding`, stored as minutes; 0 = none).
 fn default_rounding(settings: &Value) -> i64 {
-    [
-        settings.get("time_rounding"),
-        settings.pointer("/defaults/time_rounding"),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|v| {
-        v.as_i64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-    })
-    .unwrap_or(0)
+    settings
+        .pointer("/defaults/time_rounding_minutes")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
 }
 
 pub fn period_locked(date: NaiveDate, lock: NaiveDate) -> ApiError {

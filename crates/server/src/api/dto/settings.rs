@@ -178,6 +178,17 @@ pub struct InvoicingSettings {
     pub notes: Option<String>,
 }
 
+/// Time tracking rules.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeTrackingSettings {
+    /// Time entries and expenses dated before this date are locked: they can
+    /// no longer be created, changed or deleted (`409 period_locked`). Null
+    /// means nothing is locked.
+    #[schema(value_type = Option<String>, format = Date, example = "2026-01-01")]
+    pub lock_before: Option<chrono::NaiveDate>,
+}
+
 /// The settings as a whole, the merge base of a PATCH.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -185,6 +196,8 @@ pub struct SettingsIn {
     pub profile: ProfileSettings,
     pub defaults: DefaultsSettings,
     pub invoicing: InvoicingSettings,
+    #[serde(default)]
+    pub time_tracking: TimeTrackingSettings,
 }
 
 /// The organization's settings.
@@ -193,6 +206,7 @@ pub struct SettingsOut {
     pub profile: ProfileSettings,
     pub defaults: DefaultsSettings,
     pub invoicing: InvoicingSettings,
+    pub time_tracking: TimeTrackingSettings,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -250,4 +264,5 @@ pub struct SettingsPatch {
     pub profile: Option<ProfilePatch>,
     pub defaults: Option<DefaultsPatch>,
     pub invoicing: Option<InvoicingPatch>,
+    pub time_tracking: Option<TimeTrackingSettings>,
 }
