@@ -24,8 +24,74 @@ pub struct Settings {
     pub signup: SignupSettings,
     pub auth: AuthSettings,
     pub time_tracking: TimeTrackingSettings,
+    pub webhooks: WebhookSettings,
+    pub rate_limit: RateLimitSettings,
     /// Plans by name (`free`, `pro`, `business`, `enterprise` by default).
     pub plans: std::collections::BTreeMap<String, PlanSettings>,
+}
+
+/// Webhook delivery.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Delays before each attempt after the first failure; when they run
+    /// out the delivery is `failed`.
+    #[serde(deserialize_with = "duration_list")]
+    pub retry_schedule: Vec<Duration>,
+    /// How long a receiver has to answer.
+    #[serde(deserialize_with = "human_duration")]
+    pub timeout: Duration,
+    /// Deliver to loopback, private and link-local addresses (tests, on-premise receivers).
+    pub allow_private_targets: bool,
+    /// Deliveries in flight at once in one process.
+    pub concurrency: usize,
+    /// An endpoint whose deliveries all failed for this long is disabled.
+    #[serde(deserialize_with = "human_duration")]
+    pub disable_after: Duration,
+    /// How long events stay in the event log.
+    #[serde(deserialize_with = "human_duration")]
+    pub event_retention: Duration,
+    /// How often an idle worker looks for new events and due retries.
+    #[serde(deserialize_with = "human_duration")]
+    pub poll_interval: Duration,
+    /// How long a process's claim on a delivery lasts before another may take it over.
+    #[serde(deserialize_with = "human_duration")]
+    pub lease: Duration,
+}
+
+/// Where rate-limit counters live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitBackend {
+    /// In this process (one process).
+    Memory,
+    /// In Redis, shared by every process.
+    Redis,
+}
+
+/// What to do when Redis cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnRedisError {
+    /// Let the request through (logged and counted).
+    FailOpen,
+    /// Answer 503.
+    FailClosed,
+}
+
+/// Rate limiting.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub backend: RateLimitBackend,
+    /// `redis://127.0.0.1:6379` when `backend = "redis"`.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    pub on_redis_error: OnRedisError,
+    /// Requests per hour for a user's own tokens (API keys follow their plan).
+    pub user_requests_per_hour: u64,
+    /// Unauthenticated credential requests per IP address per minute.
+    pub credential_requests_per_minute: u64,
 }
 
 /// What an organization on a plan may do.
@@ -214,6 +280,71 @@ pub const SETTINGS: &[SettingDoc] = &[
         help: "Longest a single time entry may be.",
     },
     SettingDoc {
+        key: "webhooks.retry_schedule",
+        default: "0s,5s,5m,30m,2h,5h,10h,10h",
+        help: "Delays of the attempts after a failure (jitter added); then the delivery fails.",
+    },
+    SettingDoc {
+        key: "webhooks.timeout",
+        default: "10s",
+        help: "How long a webhook receiver has to answer.",
+    },
+    SettingDoc {
+        key: "webhooks.allow_private_targets",
+        default: "false",
+        help: "Allow loopback, private and link-local webhook URLs (tests, on-premise).",
+    },
+    SettingDoc {
+        key: "webhooks.concurrency",
+        default: "16",
+        help: "Deliveries in flight at once per process.",
+    },
+    SettingDoc {
+        key: "webhooks.disable_after",
+        default: "5d",
+        help: "Disable an endpoint whose deliveries all failed this long.",
+    },
+    SettingDoc {
+        key: "webhooks.event_retention",
+        default: "30d",
+        help: "How long events stay in the event log.",
+    },
+    SettingDoc {
+        key: "webhooks.poll_interval",
+        default: "1s",
+        help: "How often an idle worker looks for work.",
+    },
+    SettingDoc {
+        key: "webhooks.lease",
+        default: "60s",
+        help: "How long a claim on a delivery lasts before another process may take it over.",
+    },
+    SettingDoc {
+        key: "rate_limit.backend",
+        default: "memory",
+        help: "memory (one process) or redis (shared by every process).",
+    },
+    SettingDoc {
+        key: "rate_limit.redis_url",
+        default: "(none)",
+        help: "redis://host:port when the backend is redis.",
+    },
+    SettingDoc {
+        key: "rate_limit.on_redis_error",
+        default: "fail_open",
+        help: "fail_open (let requests through, logged) or fail_closed (503) when Redis is down.",
+    },
+    SettingDoc {
+        key: "rate_limit.user_requests_per_hour",
+        default: "10000",
+        help: "Requests per hour for a user's own tokens.",
+    },
+    SettingDoc {
+        key: "rate_limit.credential_requests_per_minute",
+        default: "20",
+        help: "Sign-in, signup, refresh and key-login requests per IP address per minute.",
+    },
+    SettingDoc {
         key: "plans.<plan>.requests_per_hour",
         default: "free 100, pro 1000, business 5000, enterprise 10000",
         help: "API requests per key (and per user) per clock hour.",
@@ -267,6 +398,22 @@ api_token_ttl = "10m"
 
 [time_tracking]
 max_entry_duration = "24h"
+
+[webhooks]
+retry_schedule = "0s,5s,5m,30m,2h,5h,10h,10h"
+timeout = "10s"
+allow_private_targets = false
+concurrency = 16
+disable_after = "5d"
+event_retention = "30d"
+poll_interval = "1s"
+lease = "60s"
+
+[rate_limit]
+backend = "memory"
+on_redis_error = "fail_open"
+user_requests_per_hour = 10000
+credential_requests_per_minute = 20
 
 [plans.free]
 requests_per_hour = 100
@@ -406,6 +553,28 @@ impl Settings {
                 return Err(ConfigError(format!("{key}: must be longer than zero")));
             }
         }
+        if self.webhooks.retry_schedule.is_empty() {
+            return Err(ConfigError(
+                "webhooks.retry_schedule: must list at least one delay".into(),
+            ));
+        }
+        if self.webhooks.concurrency == 0 {
+            return Err(ConfigError(
+                "webhooks.concurrency: must be at least 1".into(),
+            ));
+        }
+        if self.rate_limit.backend == RateLimitBackend::Redis
+            && !self
+                .rate_limit
+                .redis_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("redis://") || u.starts_with("rediss://"))
+        {
+            return Err(ConfigError(
+                "rate_limit.redis_url: must be a redis:// URL when rate_limit.backend is redis"
+                    .into(),
+            ));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log_level) {
             return Err(ConfigError(format!("log_level: {e}")));
         }
@@ -451,6 +620,18 @@ fn human_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error>
             ))
         }),
     }
+}
+
+fn duration_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+    let items: Vec<String> = comma_list(d)?;
+    items
+        .iter()
+        .map(|t| {
+            humantime::parse_duration(t).map_err(|e| {
+                serde::de::Error::custom(format!("`{t}` is not a duration such as 5s or 2h ({e})"))
+            })
+        })
+        .collect()
 }
 
 fn byte_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
@@ -565,6 +746,23 @@ mod tests {
     }
 
     #[test]
+    fn webhook_schedule_from_the_environment_style_string() {
+        let s = Settings::from_overrides(&[("webhooks.retry_schedule", "1s,2s,4s")]).unwrap();
+        assert_eq!(
+            s.webhooks.retry_schedule,
+            [
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+                Duration::from_secs(4)
+            ]
+        );
+        let err = Settings::from_overrides(&[("webhooks.retry_schedule", "1s,soon")]).unwrap_err();
+        assert!(err.to_string().contains("webhooks.retry_schedule"), "{err}");
+        let err = Settings::from_overrides(&[("rate_limit.backend", "redis")]).unwrap_err();
+        assert!(err.to_string().contains("rate_limit.redis_url"), "{err}");
+    }
+
+    #[test]
     fn sizes_and_lists() {
         assert_eq!(parse_byte_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_byte_size("10MB"), Some(10_000_000));
@@ -591,6 +789,7 @@ mod tests {
             .filter(|k| !k.starts_with("plans."))
             .collect();
         real.push("auth.jwt_secret".into());
+        real.push("rate_limit.redis_url".into());
         real.sort();
         let mut documented: Vec<String> = SETTINGS
             .iter()
