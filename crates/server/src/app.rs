@@ -67,12 +67,14 @@ pub async fn build_state(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
     let keys = load_keys(&store, &settings, clock.as_ref()).await?;
+    let limits = crate::limits::Limits::new(&settings.rate_limit);
     Ok(AppState::new(Inner {
         store,
         clock,
         settings,
         keys,
         key_usage: Mutex::new(Default::default()),
+        limits,
         openapi_json: crate::api::openapi_json(),
     }))
 }

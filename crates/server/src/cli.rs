@@ -60,6 +60,20 @@ pub enum AdminCommand {
     CreateOrganization(CreateOrganizationArgs),
     /// Set a user's password.
     ResetPassword(ResetPasswordArgs),
+    /// Move an organization to another plan (free, pro, business, enterprise, or any configured).
+    SetPlan(SetPlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetPlanArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The organization's id (org_…).
+    #[arg(long)]
+    pub organization: String,
+    /// A plan name from the configuration.
+    #[arg(long)]
+    pub plan: String,
 }
 
 #[derive(Debug, Args)]

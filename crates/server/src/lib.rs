@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod limits;
 pub mod services;
 pub mod state;
 pub mod telemetry;

@@ -102,6 +102,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Admin(AdminCommand::SetPlan(args)) => {
+            let settings = load(&cli, db_flags(&args.database))?;
+            telemetry::init(settings.log_format, "warn");
+            if !settings.plans.contains_key(&args.plan) {
+                let known: Vec<&String> = settings.plans.keys().collect();
+                anyhow::bail!("unknown plan `{}`; configured plans: {known:?}", args.plan);
+            }
+            let org: stint_core::ids::OrgId = args
+                .organization
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--organization: {e}"))?;
+            let store = app::open_store(&settings).await?;
+            let mut tx = store.system().write().await?;
+            if !tx
+                .set_plan(org, &args.plan, stint_core::Clock::now(&SystemClock))
+                .await?
+            {
+                anyhow::bail!("no organization {org}");
+            }
+            tx.commit().await?;
+            println!("organization {org} is now on the {} plan", args.plan);
+            Ok(())
+        }
         Command::Admin(AdminCommand::ResetPassword(args)) => {
             let settings = load(&cli, db_flags(&args.database))?;
             telemetry::init(settings.log_format, "warn");

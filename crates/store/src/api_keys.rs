@@ -68,6 +68,8 @@ pub struct ApiKeyCredential {
     pub last_used_at: Option<DateTime<Utc>>,
     /// The organization's Public API app state.
     pub public_api_status: String,
+    /// The organization's plan.
+    pub plan: String,
 }
 
 impl std::fmt::Debug for ApiKeyCredential {
@@ -89,7 +91,10 @@ fn select_credential() -> sea_query::SelectStatement {
             ("api_keys", "revoked_at"),
             ("api_keys", "last_used_at"),
         ])
-        .column(("organizations", "public_api_status"))
+        .columns([
+            ("organizations", "public_api_status"),
+            ("organizations", "plan"),
+        ])
         .from("api_keys")
         .inner_join(
             "organizations",

@@ -372,6 +372,18 @@ impl<E: Exec> Tenant<E> {
         Ok(out)
     }
 
+    /// How many members count against the plan (active and invited).
+    pub async fn count_members_in_use(&mut self) -> Result<i64> {
+        let stmt = Query::select()
+            .expr_as(Expr::col("id").count(), "n")
+            .from(TABLE)
+            .and_where(Expr::col("org_id").eq(self.org.uuid()))
+            .and_where(Expr::col("status").is_in(["active", "invited"]))
+            .to_owned();
+        let row: Count = self.exec.conn().fetch_one(&stmt).await?;
+        Ok(row.n)
+    }
+
     /// How many active owners the organization has.
     pub async fn count_active_owners(&mut self) -> Result<i64> {
         let stmt = Query::select()

@@ -97,6 +97,18 @@ impl<E: Exec> System<E> {
         self.exec.conn().fetch_all(&stmt).await
     }
 
+    /// Moves an organization to another plan (operators only).
+    pub async fn set_plan(&mut self, id: OrgId, plan: &str, now: DateTime<Utc>) -> Result<bool> {
+        let stmt = Query::update()
+            .table("organizations")
+            .value("plan", plan)
+            .value("updated_at", now)
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("id").eq(id.uuid()))
+            .to_owned();
+        Ok(self.exec.conn().execute(&stmt).await? == 1)
+    }
+
     pub async fn count_organizations(&mut self) -> Result<i64> {
         let stmt = Query::select()
             .expr_as(Expr::col("id").count(), "n")

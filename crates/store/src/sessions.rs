@@ -47,6 +47,8 @@ pub struct SessionPrincipal {
     pub member_status: String,
     pub revoked_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
+    /// The organization's plan.
+    pub plan: String,
 }
 
 impl<E: Exec> System<E> {
@@ -146,10 +148,15 @@ impl<E: Exec> System<E> {
             .columns([("members", "user_id"), ("members", "role")])
             .expr_as(Expr::col(("members", "status")), "member_status")
             .columns([("sessions", "revoked_at"), ("sessions", "expires_at")])
+            .column(("organizations", "plan"))
             .from("sessions")
             .inner_join(
                 "members",
                 Expr::col(("members", "id")).equals(("sessions", "member_id")),
+            )
+            .inner_join(
+                "organizations",
+                Expr::col(("organizations", "id")).equals(("sessions", "org_id")),
             )
             .and_where(Expr::col(("sessions", "id")).eq(id.uuid()))
             .to_owned();

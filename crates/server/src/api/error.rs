@@ -102,6 +102,8 @@ pub struct ApiError {
     code: Code,
     message: String,
     details: Vec<FieldError>,
+    /// Seconds a client should wait before retrying (`Retry-After`).
+    retry_after: Option<u64>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -111,8 +113,15 @@ impl ApiError {
             code,
             message: message.into(),
             details: Vec::new(),
+            retry_after: None,
             source: None,
         }
+    }
+
+    /// Adds a `Retry-After` header (seconds).
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_details(mut self, details: Vec<FieldError>) -> Self {
@@ -150,6 +159,7 @@ impl ApiError {
             code: Code::Internal,
             message: "Internal server error".into(),
             details: Vec::new(),
+            retry_after: None,
             source: Some(Box::new(source)),
         }
     }
@@ -200,6 +210,11 @@ impl IntoResponse for ApiError {
             details: self.details,
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -79,6 +79,8 @@ pub struct MeOut {
     pub organization: OrganizationOut,
     /// Every organization the user belongs to (for an API key, its own).
     pub organizations: Vec<MeOrganization>,
+    /// The current organization's plan: its limits and what is used.
+    pub plan: crate::limits::plans::PlanOut,
 }
 
 /// Who am I
@@ -116,6 +118,7 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Api
                 .api_key(key)
                 .await?
                 .ok_or_else(|| ApiError::not_found("API key"))?;
+            drop(db);
             let actor = MeActor::ApiKey {
                 api_key: MeApiKey {
                     id: key.id,
@@ -127,6 +130,8 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Api
         }
     };
 
+    // One pooled connection at a time: holding one while waiting for
+    // another can exhaust the pool under load.
     let mut system = state.store.system().read().await?;
     let pairs: Vec<(OrgId, MemberId)> = memberships.iter().map(|m| (m.org_id, m.id)).collect();
     let org_ids: Vec<OrgId> = if pairs.is_empty() {
@@ -166,9 +171,12 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Api
             }
         })
         .collect();
+    drop(system);
+    let plan = crate::services::plans::plan_of(&state, &mut ctx.read().await?).await?;
     Ok(response::ok(MeOut {
         actor,
         organization: OrganizationOut::from(&current),
         organizations,
+        plan,
     }))
 }

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, _) = documented().split_for_parts();
     let mut app = routes
         .route("/api/v1/openapi.json", get(serve_openapi))
+        .route("/metrics", get(metrics))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -112,6 +113,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.settings.http.request_timeout,
             timeout,
+        ))
+        // Outside the timeout and idempotency, so every authenticated
+        // request is counted, replays included.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::middleware::limit,
         ))
         .layer(CompressionLayer::new().gzip(true));
     if let Some(cors) = cors_layer(&state.settings.http.cors_origins) {
@@ -129,6 +136,22 @@ async fn serve_openapi(State(state): State<AppState>) -> Response {
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A few counters in the Prometheus text format, for operators.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "# HELP stint_rate_limit_backend_errors_total Rate-limit counter failures (Redis unreachable).\n\
+         # TYPE stint_rate_limit_backend_errors_total counter\n\
+         stint_rate_limit_backend_errors_total {}\n",
+        state.limits.counter.errors()
+    );
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
     );
     response
 }

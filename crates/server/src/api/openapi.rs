@@ -83,6 +83,35 @@ impl Modify for SecuritySchemes {
 /// Declares the shared error responses; applied once every route is in.
 pub struct StandardErrors;
 
+fn header(description: &str) -> utoipa::openapi::header::Header {
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(Some(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer),
+        ))
+        .description(Some(description))
+        .build()
+}
+
+/// 429 with its headers: `Retry-After` and the caller's quota.
+fn rate_limited_response() -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(
+            "`rate_limited`: over the hourly quota of the key or user, over the per-address limit of sign-in \
+             requests, or backing off after failed sign-ins; wait `Retry-After` seconds",
+        )
+        .header("Retry-After", header("Seconds until a retry can succeed"))
+        .header("RateLimit-Limit", header("Requests allowed in the current hour (authenticated requests)"))
+        .header("RateLimit-Remaining", header("Requests left in the current hour (authenticated requests)"))
+        .header("RateLimit-Reset", header("Seconds until the hour's window ends (authenticated requests)"))
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+        )
+        .build()
+        .into()
+}
+
 fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
     ResponseBuilder::new()
         .description(description)
@@ -160,6 +189,9 @@ impl Modify for StandardErrors {
                     "`internal`: logged with the request id; nothing partial was saved",
                 );
                 add("503", "`unavailable` or `timeout`: retry later");
+                responses
+                    .entry("429".to_owned())
+                    .or_insert_with(rate_limited_response);
             }
         }
     }

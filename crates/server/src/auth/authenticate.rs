@@ -144,7 +144,14 @@ async fn user_ctx(
         member: principal.member_id,
         session,
     };
-    Ok(Ctx::new(state, org, actor, role, Scopes::ALL))
+    Ok(Ctx::new(
+        state,
+        org,
+        actor,
+        role,
+        Scopes::ALL,
+        principal.plan,
+    ))
 }
 
 /// Checks a key pair; the same error whether the key exists or not.
@@ -190,6 +197,7 @@ fn api_key_ctx(state: &AppState, key: ApiKeyCredential) -> Result<Ctx, ApiError>
         Actor::ApiKey { key: key.id },
         Role::Admin,
         scopes,
+        key.plan,
     ))
 }
 

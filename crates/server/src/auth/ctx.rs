@@ -34,6 +34,7 @@ pub struct Ctx {
     actor: Actor,
     role: Role,
     scopes: Scopes,
+    plan: String,
     db: Scoped,
 }
 
@@ -45,6 +46,7 @@ impl Ctx {
         actor: Actor,
         role: Role,
         scopes: Scopes,
+        plan: String,
     ) -> Ctx {
         #[allow(clippy::disallowed_methods)] // the one place tenancy is granted
         let db = state.store.scoped(org);
@@ -53,6 +55,7 @@ impl Ctx {
             actor,
             role,
             scopes,
+            plan,
             db,
         }
     }
@@ -126,6 +129,26 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// The organization's plan, as read when the credential was checked.
+    pub fn plan(&self) -> &str {
+        &self.plan
+    }
+
+    /// Scopes are enforced here, by method, for every operation at once: a
+    /// read-only key can never change anything, whichever handler it hits.
+    fn authorize_method(&self, method: &Method) -> Result<(), ApiError> {
+        let writing = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if writing && matches!(self.actor, Actor::ApiKey { .. }) && !self.scopes.write {
+            return Err(ApiError::new(
+                Code::InsufficientScope,
+                "This API key is read-only; create a key with the `write` scope to make changes",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
@@ -133,20 +156,17 @@ impl FromRequestParts<AppState> for Ctx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(ctx) = parts.extensions.get::<Ctx>() {
-            return Ok(ctx.clone());
-        }
-        let ctx = authenticate(state, &parts.headers).await?;
-        // Scopes are enforced here, by method, for every operation at once: a
-        // read-only key can never change anything, whichever handler it hits.
-        let writing = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if writing && matches!(ctx.actor, Actor::ApiKey { .. }) && !ctx.scopes.write {
-            return Err(ApiError::new(
-                Code::InsufficientScope,
-                "This API key is read-only; create a key with the `write` scope to make changes",
-            ));
-        }
-        parts.extensions.insert(ctx.clone());
+        // A middleware (rate limits, idempotency) may have authenticated
+        // the request already; the scope check applies either way.
+        let ctx = match parts.extensions.get::<Ctx>() {
+            Some(ctx) => ctx.clone(),
+            None => {
+                let ctx = authenticate(state, &parts.headers).await?;
+                parts.extensions.insert(ctx.clone());
+                ctx
+            }
+        };
+        ctx.authorize_method(&parts.method)?;
         Ok(ctx)
     }
 }

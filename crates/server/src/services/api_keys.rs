@@ -29,7 +29,15 @@ pub async fn create(
     }
     let pair = api_key_format::generate();
     let mut tx = ctx.write().await?;
-    if !tx.organization().await?.public_api_active() {
+    let organization = tx.organization().await?;
+    let max = state.settings.plan(&organization.plan).max_api_keys;
+    crate::limits::plans::check_count(
+        &organization.plan,
+        "API keys",
+        tx.count_api_keys().await?,
+        max,
+    )?;
+    if !organization.public_api_active() {
         return Err(ApiError::new(
             Code::AppInactive,
             "Activate the Public API app (POST /api/v1/apps/public-api/activate) before creating API keys",

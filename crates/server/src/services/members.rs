@@ -147,11 +147,12 @@ async fn ensure_another_owner(tx: &mut Tenant<Tx>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Where the plan's limit on members will be enforced (plans come with
-/// their own issue): count active and invited members here and refuse with
-/// 403 when the plan is full. Re-invitations pass through here too.
-async fn check_member_limit(_tx: &mut Tenant<Tx>) -> Result<(), ApiError> {
-    Ok(())
+/// The plan's limit on members: active and invited ones count; a new
+/// invitation (or reopening an inactive member) needs room for one more.
+async fn check_member_limit(state: &AppState, tx: &mut Tenant<Tx>) -> Result<(), ApiError> {
+    let plan = tx.organization().await?.plan;
+    let max = state.settings.plan(&plan).max_members;
+    crate::limits::plans::check_count(&plan, "members", tx.count_members_in_use().await?, max)
 }
 
 /// An invitation just made: the member and the token, shown once.
@@ -185,7 +186,6 @@ pub async fn invite(state: &AppState, ctx: &Ctx, input: MemberInvite) -> Result<
     let display_name = full_name(&input.name, input.surname.as_deref());
     let mut tx = ctx.write().await?;
     let values = validate(&mut tx, input, v).await?;
-    check_member_limit(&mut tx).await?;
     let user = tx.invitee_user(&email, &display_name, now).await?;
     let member = match tx.member_of_user(user).await? {
         Some(existing) if existing.status != "inactive" => {
@@ -198,6 +198,7 @@ pub async fn invite(state: &AppState, ctx: &Ctx, input: MemberInvite) -> Result<
             ));
         }
         Some(existing) => {
+            check_member_limit(state, &mut tx).await?;
             if !tx
                 .update_member(existing.id, &values, "invited", existing.version, now)
                 .await?
@@ -218,6 +219,7 @@ pub async fn invite(state: &AppState, ctx: &Ctx, input: MemberInvite) -> Result<
             member
         }
         None => {
+            check_member_limit(state, &mut tx).await?;
             let id = MemberId::generate();
             tx.insert_member(id, user, "invited", &values, now).await?;
             let member = reload(&mut tx, id).await?;

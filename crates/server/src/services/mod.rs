@@ -15,6 +15,7 @@ pub mod expenses;
 pub mod member_groups;
 pub mod members;
 pub mod organizations;
+pub mod plans;
 pub mod products;
 pub mod projects;
 pub mod public_api;

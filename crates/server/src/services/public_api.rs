@@ -20,6 +20,12 @@ pub async fn set_active(
         // Already in that state: keep the original activation time.
         return Ok(current);
     }
+    if active {
+        crate::limits::plans::require_public_api(
+            &current.plan,
+            &state.settings.plan(&current.plan),
+        )?;
+    }
     let updated = tx.set_public_api(active, state.now()).await?;
     tx.commit().await?;
     Ok(updated)

@@ -28,6 +28,19 @@ fn chrono(d: std::time::Duration) -> Duration {
     Duration::from_std(d).unwrap_or(Duration::MAX)
 }
 
+/// After repeated failures for one email or key, further attempts wait;
+/// the answer is the same whether the account or key exists.
+async fn refuse_while_backing_off(state: &AppState, identifier: &str) -> Result<(), ApiError> {
+    if let Some(wait) = state.limits.backoff.wait(identifier, state.now()).await {
+        return Err(ApiError::new(
+            Code::RateLimited,
+            format!("Too many failed attempts; retry after {wait} seconds"),
+        )
+        .with_retry_after(wait));
+    }
+    Ok(())
+}
+
 fn invalid_login() -> ApiError {
     ApiError::new(Code::InvalidCredentials, "Invalid email or password")
 }
@@ -101,14 +114,17 @@ pub async fn sign_in(
     organization: Option<OrgId>,
 ) -> Result<(TokenPair, OrgId), ApiError> {
     let email = normalize_email(email);
+    refuse_while_backing_off(state, &email).await?;
     let mut system = state.store.system().read().await?;
     let user = system.user_by_email(&email).await?;
     drop(system);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = verify_password(password, stored).await?;
     let Some(user) = user.filter(|_| password_ok) else {
+        state.limits.backoff.failed(&email, state.now()).await;
         return Err(invalid_login());
     };
+    state.limits.backoff.succeeded(&email).await;
     let mut system = state.store.system().read().await?;
     let memberships = system.memberships_of_user(user.id).await?;
     drop(system);
@@ -222,7 +238,15 @@ pub async fn exchange_api_key(
     public: &str,
     secret: &str,
 ) -> Result<(String, i64), ApiError> {
-    let key = verify_api_key_pair(state, public, secret).await?;
+    refuse_while_backing_off(state, public).await?;
+    let key = match verify_api_key_pair(state, public, secret).await {
+        Ok(key) => key,
+        Err(error) => {
+            state.limits.backoff.failed(public, state.now()).await;
+            return Err(error);
+        }
+    };
+    state.limits.backoff.succeeded(public).await;
     if key.public_api_status != "active" {
         return Err(public_api_inactive());
     }

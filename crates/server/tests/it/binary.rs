@@ -367,7 +367,42 @@ fn operators_create_organizations_and_migrate_from_the_command_line() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created organization Ops Org"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("created organization Ops Org"), "{stdout}");
+    let org_id = stdout.split(['(', ')']).nth(1).unwrap().to_owned();
+    let set = stint(dir.path())
+        .args([
+            "admin",
+            "set-plan",
+            "--database-url",
+            &url,
+            "--organization",
+            &org_id,
+            "--plan",
+            "business",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let unknown = stint(dir.path())
+        .args([
+            "admin",
+            "set-plan",
+            "--database-url",
+            &url,
+            "--organization",
+            &org_id,
+            "--plan",
+            "platinum",
+        ])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown plan"));
 
     let bad = stint(dir.path())
         .args([
@@ -398,6 +433,17 @@ fn operators_create_organizations_and_migrate_from_the_command_line() {
     )
     .unwrap();
     assert_eq!(status, 200, "{body}");
+    let access = body["data"]["access"].as_str().unwrap().to_owned();
+    let (status, me) = request(
+        "GET",
+        &format!("{}/api/v1/me", server.base),
+        &[("authorization", &format!("Bearer {access}"))],
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(me["data"]["plan"]["name"], "business");
+    assert_eq!(me["data"]["plan"]["limits"]["requests_per_hour"], 5000);
     let out = stint(dir.path())
         .args([
             "admin",

@@ -18,6 +18,7 @@ mod members;
 mod pagination;
 mod products;
 mod projects;
+mod rate_limits;
 mod services;
 mod sessions;
 mod settings;

@@ -106,9 +106,16 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: TestDb, overrides: &[(&str, &str)]) -> TestApp {
+        // Generous limits by default (every test signs up from 127.0.0.1);
+        // the limit tests set their own.
         let mut all = vec![
             ("database_url", db.url.as_str()),
             ("database.max_connections", "4"),
+            ("rate_limit.credential_requests_per_minute", "1000000"),
+            ("plans.free.requests_per_hour", "1000000"),
+            ("plans.free.max_api_keys", "1000"),
+            ("plans.free.max_members", "1000"),
+            ("plans.free.max_webhooks", "1000"),
         ];
         all.extend_from_slice(overrides);
         let settings = Settings::from_overrides(&all).expect("test settings");
@@ -136,6 +143,18 @@ impl TestApp {
             client,
             server: Some(server),
         }
+    }
+
+    /// A second server over the same database (another instance, as a
+    /// second process would be: it shares only the database, and Redis
+    /// when configured).
+    pub async fn spawn_sharing(&self, overrides: &[(&str, &str)]) -> TestApp {
+        let db = TestDb {
+            url: self.db.url.clone(),
+            backend: self.db.backend,
+            _dir: None,
+        };
+        Self::spawn_on(db, overrides).await
     }
 
     pub fn backend(&self) -> Backend {
