@@ -43,6 +43,33 @@ pub fn postgres_enabled() -> bool {
     enabled
 }
 
+/// Whether a Redis answers at `STINT_TEST_REDIS_URL` (default
+/// 127.0.0.1:6379). Without one, Redis tests are skipped with a notice,
+/// unless `STINT_TEST_REQUIRE_REDIS=1` (CI) makes that a failure.
+pub fn redis_enabled() -> bool {
+    static NOTICE: Once = Once::new();
+    let url = std::env::var("STINT_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let address = url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let up = std::net::TcpStream::connect_timeout(
+        &address
+            .parse()
+            .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 6379))),
+        std::time::Duration::from_millis(500),
+    )
+    .is_ok();
+    if !up {
+        if std::env::var("STINT_TEST_REQUIRE_REDIS").is_ok_and(|v| v == "1") {
+            panic!("no Redis at {url} but STINT_TEST_REQUIRE_REDIS=1");
+        }
+        NOTICE.call_once(|| eprintln!("notice: no Redis at {url}; the Redis tests are skipped"));
+    }
+    up
+}
+
 /// A database prepared for one test: a temp SQLite file or a PostgreSQL schema.
 pub struct TestDb {
     pub url: String,
