@@ -25,4 +25,5 @@ mod settings;
 mod signup;
 mod tasks;
 mod tenancy;
+mod tenancy_table;
 mod topics;

@@ -133,6 +133,16 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: TestDb, overrides: &[(&str, &str)]) -> TestApp {
+        // Server errors (with their causes) show in a failing test's output;
+        // STINT_TEST_LOG=debug shows more.
+        static LOGS: Once = Once::new();
+        LOGS.call_once(|| {
+            let filter = std::env::var("STINT_TEST_LOG").unwrap_or_else(|_| "error".to_owned());
+            let _ = tracing_subscriber::fmt()
+                .with_test_writer()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .try_init();
+        });
         // Generous limits by default (every test signs up from 127.0.0.1);
         // the limit tests set their own.
         let mut all = vec![
