@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use stint_core::ids::OrgId;
 use utoipa::ToSchema;
@@ -26,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(token_refresh))
         .routes(routes!(logout))
         .routes(routes!(login))
+        .routes(routes!(oauth_token))
 }
 
 /// A new organization and its owner.
@@ -275,4 +276,118 @@ pub async fn login(
     let (token, expires_in) =
         sessions::exchange_api_key(&state, input.api_key.trim(), input.api_secret.trim()).await?;
     Ok(response::ok(LoginOut { token, expires_in }))
+}
+
+/// An OAuth 2.0 client-credentials request (RFC 6749 §4.4): the API key is
+/// the client id and its secret the client secret, sent in the form or as
+/// HTTP Basic authentication.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthTokenIn {
+    /// Always `client_credentials`.
+    #[schema(example = "client_credentials")]
+    pub grant_type: String,
+    /// The API key (`pk_…`), unless sent with HTTP Basic.
+    pub client_id: Option<String>,
+    /// The API secret (`sk_…`), unless sent with HTTP Basic.
+    pub client_secret: Option<String>,
+    /// Ignored: a key's scopes were fixed when it was created.
+    pub scope: Option<String>,
+}
+
+/// An OAuth 2.0 access token.
+#[derive(Serialize, ToSchema)]
+pub struct OAuthTokenOut {
+    /// A JWT for `Authorization: Bearer …`, the same as `/login` gives.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    #[schema(example = 600)]
+    pub expires_in: i64,
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+/// OAuth 2.0 token (client credentials)
+///
+/// The same exchange as `/login` in the shape OAuth 2.0 clients expect
+/// (Swagger UI's Authorize dialog, n8n, Zapier …): `grant_type=client_credentials`
+/// with the API key as client id and its secret as client secret, form-encoded
+/// as RFC 6749 requires (JSON is accepted too). Errors keep Stint's error body.
+#[utoipa::path(post, path = "/oauth/token", tag = "Authentication", security(()),
+    request_body(content(
+        (OAuthTokenIn = "application/x-www-form-urlencoded"),
+        (OAuthTokenIn = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "An access token for the key", body = OAuthTokenOut),
+        (status = 400, description = "`validation_failed`: `grant_type` is not `client_credentials` or the client is missing", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`, `token_revoked` or `public_api_inactive`", body = ErrorBody),
+    ))]
+pub async fn oauth_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let input: OAuthTokenIn = match content_type.as_str() {
+        "application/x-www-form-urlencoded" => serde_html_form::from_bytes(&body)
+            .map_err(|e| ApiError::new(Code::ValidationFailed, format!("Invalid form: {e}")))?,
+        "application/json" => super::extract::parse_json(&body)?,
+        _ => {
+            return Err(ApiError::new(
+                Code::UnsupportedMediaType,
+                "Send the token request as application/x-www-form-urlencoded (or JSON)",
+            ));
+        }
+    };
+    if input.grant_type != "client_credentials" {
+        return Err(ApiError::field("grant_type", "must be client_credentials"));
+    }
+    let (id, secret) = match (
+        input.client_id,
+        input.client_secret,
+        basic_credentials(&headers),
+    ) {
+        (Some(id), Some(secret), _) => (id, secret),
+        (_, _, Some(pair)) => pair,
+        _ => {
+            return Err(ApiError::field(
+                "client_id",
+                "send client_id and client_secret, or HTTP Basic authentication",
+            ));
+        }
+    };
+    let (access_token, expires_in) =
+        sessions::exchange_api_key(&state, id.trim(), secret.trim()).await?;
+    Ok(axum::Json(OAuthTokenOut {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+    })
+    .into_response())
 }

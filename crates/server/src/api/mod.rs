@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod contacts;
 pub mod custom_fields;
 pub mod decimal;
+pub mod docs;
 pub mod dto;
 pub mod error;
 pub mod expenses;
@@ -103,6 +104,8 @@ pub fn router(state: AppState) -> Router {
     let mut app = routes
         .route("/api/v1/openapi.json", get(serve_openapi))
         .route("/metrics", get(metrics))
+        .route("/docs/guide", get(docs::guide))
+        .merge(docs::swagger_ui())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

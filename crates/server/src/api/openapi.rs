@@ -18,7 +18,7 @@ use super::error::ErrorBody;
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
     ),
     servers((url = "/", description = "This server")),
-    security(("bearer" = []), ("api_key" = []), ("token" = [])),
+    security(("bearer" = []), ("api_key" = []), ("token" = []), ("key_pair" = [])),
     components(schemas(ErrorBody)),
     modifiers(&SecuritySchemes),
     tags(
@@ -62,6 +62,18 @@ impl Modify for SecuritySchemes {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "key_pair",
+            SecurityScheme::OAuth2(utoipa::openapi::security::OAuth2::with_description(
+                [utoipa::openapi::security::Flow::ClientCredentials(
+                    utoipa::openapi::security::ClientCredentials::new(
+                        "/api/v1/oauth/token",
+                        utoipa::openapi::security::Scopes::new(),
+                    ),
+                )],
+                "The API key and its secret as OAuth 2.0 client id and secret, exchanged at `/api/v1/oauth/token` for a 10-minute JWT.",
+            )),
         );
         components.add_security_scheme(
             "api_key",

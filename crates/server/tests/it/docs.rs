@@ -24,8 +24,8 @@ fn the_error_code_table_in_the_docs_is_current() {
     const START: &str =
         "<!-- error-codes:start (generated: STINT_UPDATE_DOCS=1 cargo test --test it docs) -->\n";
     const END: &str = "<!-- error-codes:end -->";
-    let path = docs_path("api-conventions.md");
-    let text = std::fs::read_to_string(&path).expect("docs/api-conventions.md");
+    let path = docs_path("api-guide.md");
+    let text = std::fs::read_to_string(&path).expect("docs/api-guide.md");
     let (before, rest) = text.split_once(START).expect("start marker");
     let (_, after) = rest.split_once(END).expect("end marker");
     let expected = format!(
@@ -37,7 +37,7 @@ fn the_error_code_table_in_the_docs_is_current() {
     }
     assert!(
         expected == text,
-        "the code table in docs/api-conventions.md is stale; run STINT_UPDATE_DOCS=1 cargo test --test it docs"
+        "the code table in docs/api-guide.md is stale; run STINT_UPDATE_DOCS=1 cargo test --test it docs"
     );
 }
 
