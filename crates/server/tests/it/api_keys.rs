@@ -357,3 +357,64 @@ async fn deactivating_the_app_locks_keys_out_until_it_returns(backend: Backend) 
     app.get("/api/v1/me").api_key(&key.token).expect(200).await;
     app.get("/api/v1/me").bearer(&jwt).expect(200).await;
 }
+
+both_backends!(oauth_client_credentials_exchange_a_key_pair);
+
+async fn oauth_client_credentials_exchange_a_key_pair(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let org = app.signup("Acme").await;
+    app.activate_public_api(&org).await;
+    let key = app.create_key(&org, None).await;
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        key.api_key, key.api_secret
+    );
+    let resp = app
+        .post("/api/v1/oauth/token")
+        .body("application/x-www-form-urlencoded", form)
+        .expect(200)
+        .await;
+    assert_eq!(resp.body["token_type"], "Bearer");
+    assert_eq!(resp.body["expires_in"], 600);
+    let token = resp.body["access_token"].as_str().unwrap().to_owned();
+    let me = app.get("/api/v1/me").bearer(&token).expect(200).await;
+    assert_eq!(me.data()["actor"]["api_key"]["id"], key.id.as_str());
+    // HTTP Basic carries the pair too.
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", key.api_key, key.api_secret));
+    app.post("/api/v1/oauth/token")
+        .header("authorization", &format!("Basic {basic}"))
+        .body(
+            "application/x-www-form-urlencoded",
+            "grant_type=client_credentials",
+        )
+        .expect(200)
+        .await;
+    app.post("/api/v1/oauth/token")
+        .body(
+            "application/x-www-form-urlencoded",
+            format!(
+                "grant_type=password&client_id={}&client_secret=x",
+                key.api_key
+            ),
+        )
+        .expect(400)
+        .await
+        .assert_code("validation_failed");
+    app.post("/api/v1/oauth/token")
+        .body(
+            "application/x-www-form-urlencoded",
+            format!(
+                "grant_type=client_credentials&client_id={}&client_secret=sk_wrong",
+                key.api_key
+            ),
+        )
+        .expect(401)
+        .await
+        .assert_code("invalid_credentials");
+    app.post("/api/v1/oauth/token")
+        .body("text/plain", "grant_type=client_credentials")
+        .expect(415)
+        .await;
+}

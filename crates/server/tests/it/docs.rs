@@ -103,3 +103,23 @@ fn every_operation_documents_its_errors_and_has_a_summary() {
         }
     }
 }
+
+#[tokio::test]
+async fn interactive_docs_and_the_guide_are_served_by_the_binary() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // `/docs` redirects to `/docs/` (the client follows it).
+    let followed = app.get("/docs").expect(200).await;
+    assert!(followed.text.contains("swagger-ui"));
+    let page = app.get("/docs/").expect(200).await;
+    assert!(page.text.contains("swagger-ui"), "{}", page.text);
+    let init = app.get("/docs/swagger-initializer.js").expect(200).await;
+    assert!(init.text.contains("/api/v1/openapi.json"));
+    let css = app.get("/docs/swagger-ui.css").expect(200).await;
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    let guide = app.get("/docs/guide").expect(200).await;
+    assert!(guide.text.contains("<h1>Stint API guide</h1>"));
+    assert!(
+        guide.text.contains("<code>rate_limited</code>"),
+        "the code table is on the page"
+    );
+}
