@@ -88,6 +88,7 @@ fn documented() -> OpenApiRouter<AppState> {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = documented().split_for_parts().1;
     utoipa::Modify::modify(&openapi::StandardErrors, &mut doc);
+    openapi::prune_unused_schemas(&mut doc);
     doc
 }
 

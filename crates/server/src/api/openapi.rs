@@ -208,3 +208,53 @@ impl Modify for StandardErrors {
         }
     }
 }
+
+/// Drops component schemas nothing refers to. utoipa inlines the object of a
+/// generic envelope (`Data<ClientOut>`) and still registers `ClientOut`
+/// alone; linters rightly flag such leftovers.
+pub fn prune_unused_schemas(doc: &mut OpenApiDoc) {
+    fn collect_refs(value: &serde_json::Value, into: &mut std::collections::HashSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    if key == "$ref"
+                        && let Some(name) = inner.as_str().and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        into.insert(name.to_owned());
+                    }
+                    collect_refs(inner, into);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| collect_refs(i, into)),
+            _ => {}
+        }
+    }
+    // Removing a schema may orphan the ones only it referred to: repeat.
+    loop {
+        let Ok(mut value) = serde_json::to_value(&*doc) else { return };
+        // References from the components themselves count only if those
+        // components are referenced; look at everything but the schemas,
+        // then follow references transitively.
+        let schemas = value.pointer_mut("/components/schemas").map(serde_json::Value::take).unwrap_or_default();
+        let mut used = std::collections::HashSet::new();
+        collect_refs(&value, &mut used);
+        let mut frontier: Vec<String> = used.iter().cloned().collect();
+        while let Some(name) = frontier.pop() {
+            let mut found = std::collections::HashSet::new();
+            if let Some(schema) = schemas.get(&name) {
+                collect_refs(schema, &mut found);
+            }
+            for f in found {
+                if used.insert(f.clone()) {
+                    frontier.push(f);
+                }
+            }
+        }
+        let Some(components) = doc.components.as_mut() else { return };
+        let before = components.schemas.len();
+        components.schemas.retain(|name, _| used.contains(name));
+        if components.schemas.len() == before {
+            return;
+        }
+    }
+}
