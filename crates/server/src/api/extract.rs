@@ -93,10 +93,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = result.map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
+        // A malformed document is reported as such, even when a field
+        // problem was met before the syntax error (`{"typo": ` …).
+        if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            return json_error(".", &syntax);
+        }
         // serde_json reports some type errors (such as null for an enum) as
-        // syntax errors; if the document is valid JSON, it is the field.
-        let valid_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
-        if valid_json && !matches!(inner.classify(), serde_json::error::Category::Data) {
+        // syntax errors; the document is valid JSON, so it is the field.
+        if !matches!(inner.classify(), serde_json::error::Category::Data) {
             let field = if path.is_empty() || path == "." {
                 "body".to_owned()
             } else {

@@ -218,7 +218,9 @@ pub fn prune_unused_schemas(doc: &mut OpenApiDoc) {
             serde_json::Value::Object(map) => {
                 for (key, inner) in map {
                     if key == "$ref"
-                        && let Some(name) = inner.as_str().and_then(|r| r.strip_prefix("#/components/schemas/"))
+                        && let Some(name) = inner
+                            .as_str()
+                            .and_then(|r| r.strip_prefix("#/components/schemas/"))
                     {
                         into.insert(name.to_owned());
                     }
@@ -231,11 +233,16 @@ pub fn prune_unused_schemas(doc: &mut OpenApiDoc) {
     }
     // Removing a schema may orphan the ones only it referred to: repeat.
     loop {
-        let Ok(mut value) = serde_json::to_value(&*doc) else { return };
+        let Ok(mut value) = serde_json::to_value(&*doc) else {
+            return;
+        };
         // References from the components themselves count only if those
         // components are referenced; look at everything but the schemas,
         // then follow references transitively.
-        let schemas = value.pointer_mut("/components/schemas").map(serde_json::Value::take).unwrap_or_default();
+        let schemas = value
+            .pointer_mut("/components/schemas")
+            .map(serde_json::Value::take)
+            .unwrap_or_default();
         let mut used = std::collections::HashSet::new();
         collect_refs(&value, &mut used);
         let mut frontier: Vec<String> = used.iter().cloned().collect();
@@ -250,7 +257,9 @@ pub fn prune_unused_schemas(doc: &mut OpenApiDoc) {
                 }
             }
         }
-        let Some(components) = doc.components.as_mut() else { return };
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
         let before = components.schemas.len();
         components.schemas.retain(|name, _| used.contains(name));
         if components.schemas.len() == before {

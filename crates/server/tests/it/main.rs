@@ -8,6 +8,7 @@ mod api_keys;
 mod binary;
 mod client_groups;
 mod clients;
+mod conformance;
 mod contacts;
 mod conventions;
 mod custom_fields;
