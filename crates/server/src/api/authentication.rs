@@ -226,10 +226,13 @@ pub async fn logout(
     if headers.contains_key(axum::http::header::AUTHORIZATION) || headers.contains_key("x-api-key")
     {
         let ctx = authenticate(&state, &headers).await?;
-        if let Actor::User { session, .. } = ctx.actor() {
-            sessions::sign_out_session(&state, session).await?;
-            return Ok(response::no_content());
+        match ctx.actor() {
+            Actor::User { session, .. } => sessions::sign_out_session(&state, session).await?,
+            // An API key has no session: signing out is a no-op, not an error
+            // (delete the key to revoke it).
+            Actor::ApiKey { .. } => {}
         }
+        return Ok(response::no_content());
     }
     Err(ApiError::field(
         "refresh",

@@ -86,20 +86,38 @@ pub fn body_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
+/// JSON Schema counts `162.0` as an integer; so do we. Integral floats are
+/// turned into integers before typed parsing, so integer fields accept
+/// them and decimal fields (which read numbers from their text) lose
+/// nothing.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
+}
+
 /// Parses JSON into `T`, turning serde's complaints into field-level errors.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    // Syntax first (with line and column), then types (with field paths).
+    let mut document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| json_error(".", &e))?;
+    integral_floats_to_integers(&mut document);
+    let result: Result<T, _> = serde_path_to_error::deserialize(document);
     let value = result.map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        // A malformed document is reported as such, even when a field
-        // problem was met before the syntax error (`{"typo": ` …).
-        if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            return json_error(".", &syntax);
-        }
-        // serde_json reports some type errors (such as null for an enum) as
-        // syntax errors; the document is valid JSON, so it is the field.
+        // The document is valid JSON (checked above): whatever serde says,
+        // the problem is a field's value.
         if !matches!(inner.classify(), serde_json::error::Category::Data) {
             let field = if path.is_empty() || path == "." {
                 "body".to_owned()
@@ -113,7 +131,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
         json_error(&path, &inner)
     })?;
-    deserializer.end().map_err(|e| json_error(".", &e))?;
     Ok(value)
 }
 
@@ -296,6 +313,22 @@ mod tests {
         let err = parse_json::<WithEnum>(br#"{"colour": null}"#).unwrap_err();
         assert_eq!(err.code(), Code::ValidationFailed);
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Counted {
+        count: i64,
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        assert_eq!(
+            parse_json::<Counted>(br#"{"count": 162.0}"#).unwrap().count,
+            162
+        );
+        let err = parse_json::<Counted>(br#"{"count": 162.5}"#).unwrap_err();
+        assert_eq!(err.code(), Code::ValidationFailed);
     }
 
     #[test]

@@ -162,6 +162,11 @@ impl Modify for StandardErrors {
                     }
                     utoipa::openapi::RefOr::Ref(_) => false,
                 });
+                for parameter in op.parameters.iter_mut().flatten() {
+                    if let utoipa::openapi::RefOr::T(parameter) = parameter {
+                        constrain_header(parameter);
+                    }
+                }
                 let responses = &mut op.responses.responses;
                 let mut add = |status: &str, description: &str| {
                     responses
@@ -207,6 +212,25 @@ impl Modify for StandardErrors {
             }
         }
     }
+}
+
+/// The exact shapes of the conditional-request and idempotency headers, so
+/// clients (and generated tests) know what a well-formed value is.
+fn constrain_header(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let (pattern, max) = match parameter.name.as_str() {
+        "If-Match" => (r#"^(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)$"#, 200),
+        "Idempotency-Key" => ("^[!-~]([ -~]{0,253}[!-~])?$", 255),
+        _ => return,
+    };
+    parameter.schema = Some(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern))
+            .max_length(Some(max))
+            .build()
+            .into(),
+    );
 }
 
 /// Drops component schemas nothing refers to. utoipa inlines the object of a

@@ -30,6 +30,7 @@ macro_rules! list_query {
             #[param(minimum = 1, maximum = 1000, default = 50)]
             pub limit: Option<u32>,
             /// The `meta.next_cursor` of the previous page.
+            #[param(pattern = "^YzE[A-Za-z0-9_-]{21}$")]
             pub cursor: Option<String>,
             /// Only rows created or changed at or after this instant (RFC 3339 with an offset), for incremental sync.
             #[param(value_type = Option<String>, format = DateTime, example = "2026-01-31T09:00:00Z")]
