@@ -20,6 +20,7 @@ mod pagination;
 mod products;
 mod projects;
 mod rate_limits;
+mod schemathesis;
 mod services;
 mod sessions;
 mod settings;
