@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sqlx::FromRow;
-use stint_core::ids::{ClientId, ExpenseId, MemberId, ProjectId};
+use stint_core::ids::{ClientId, ExpenseId, InvoiceId, MemberId, ProjectId};
 use uuid::Uuid;
 
 use crate::exec::Exec;
@@ -294,6 +294,30 @@ impl Tenant<Tx> {
             .and_where(Expr::col("version").eq(version))
             .to_owned();
         Ok(self.exec.conn().execute(&stmt).await? == 1)
+    }
+
+    /// Marks open expenses as invoiced by `invoice` (which locks them),
+    /// bumping their versions; answers how many changed.
+    pub async fn mark_expenses_invoiced(
+        &mut self,
+        ids: &[ExpenseId],
+        invoice: InvoiceId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let stmt = Query::update()
+            .table(TABLE)
+            .value("status", "invoiced")
+            .value("invoice_id", invoice.uuid())
+            .value("updated_at", now)
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("org_id").eq(self.org.uuid()))
+            .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.uuid())))
+            .and_where(Expr::col("status").eq("open"))
+            .to_owned();
+        self.exec.conn().execute(&stmt).await
     }
 
     pub async fn delete_expense(&mut self, id: ExpenseId) -> Result<bool> {

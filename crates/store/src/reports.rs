@@ -76,8 +76,8 @@ impl Dimension {
             Dimension::Month => "\"time_entries\".\"month\"",
         };
         match (backend, self.is_record()) {
-            // hex(NULL) is '' in SQLite: nullif keeps "no record" as NULL.
-            (Backend::Sqlite, true) => format!("nullif(lower(hex({column})), '')"),
+            // hex(NULL) is '' in SQLite: keep a missing record NULL.
+            (Backend::Sqlite, true) => format!("NULLIF(lower(hex({column})), '')"),
             (Backend::Sqlite, false) => column.to_owned(),
             (Backend::Postgres, _) => format!("CAST({column} AS TEXT)"),
         }
@@ -226,7 +226,7 @@ impl<E: Exec> Tenant<E> {
     ) -> Result<Vec<ExpenseGroupRow>> {
         let backend = self.exec.conn().backend();
         let key = match backend {
-            Backend::Sqlite => "nullif(lower(hex(\"expenses\".\"client_id\")), '')",
+            Backend::Sqlite => "NULLIF(lower(hex(\"expenses\".\"client_id\")), '')",
             Backend::Postgres => "CAST(\"expenses\".\"client_id\" AS TEXT)",
         };
         let mut stmt: SelectStatement = Query::select()

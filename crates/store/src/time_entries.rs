@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::FromRow;
 use sqlx::types::Json;
-use stint_core::ids::{ClientId, MemberId, ProjectId, ServiceId, TaskId, TimeEntryId, TopicId};
+use stint_core::ids::{
+    ClientId, InvoiceId, MemberId, ProjectId, ServiceId, TaskId, TimeEntryId, TopicId,
+};
 use uuid::Uuid;
 
 use crate::exec::Exec;
@@ -368,6 +370,31 @@ impl Tenant<Tx> {
             .and_where(Expr::col("version").eq(version))
             .to_owned();
         Ok(self.exec.conn().execute(&stmt).await? == 1)
+    }
+
+    /// Marks completed entries as invoiced by `invoice` (which locks them),
+    /// bumping their versions; answers how many changed. Running and
+    /// already invoiced entries are left alone.
+    pub async fn mark_time_entries_invoiced(
+        &mut self,
+        ids: &[TimeEntryId],
+        invoice: InvoiceId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let stmt = Query::update()
+            .table(TABLE)
+            .value("status", "invoiced")
+            .value("invoice_id", invoice.uuid())
+            .value("updated_at", now)
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("org_id").eq(self.org.uuid()))
+            .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.uuid())))
+            .and_where(Expr::col("status").eq("completed"))
+            .to_owned();
+        self.exec.conn().execute(&stmt).await
     }
 
     pub async fn delete_time_entry(&mut self, id: TimeEntryId) -> Result<bool> {

@@ -243,7 +243,11 @@ pub async fn replace_time_entry(
 /// Update a time entry
 ///
 /// A JSON merge patch. On an entry with clock times, change `started_at` /
-/// `ended_at`; on one without, `date` / `duration_seconds`.
+/// `ended_at`; on one without, `date` / `duration_seconds` / `duration`.
+/// Giving `started_at` to an entry without clock times places it at that
+/// instant (its length kept unless `ended_at` is given too); to turn an
+/// entry with clock times into one without, send `started_at: null,
+/// ended_at: null` with the date and duration.
 #[utoipa::path(patch, path = "/time-entries/{id}", tag = "Time entries",
     params(
         ("id" = TimeEntryId, Path, description = "The entry's id"),
@@ -264,10 +268,35 @@ pub async fn patch_time_entry(
     patch: PatchJson<TimeEntryPatch>,
 ) -> Result<Response, ApiError> {
     let (entry, warnings) = time_entries::update(&state, &ctx, id, if_match, |current| {
-        merge(&TimeEntryIn::from(current), &patch.raw)
+        merge(&patch_base(current, &patch.raw), &patch.raw)
     })
     .await?;
     Ok(written(StatusCode::OK, &state, &entry, warnings))
+}
+
+/// The current entry as the base of a merge patch, without the fields the
+/// patch makes contradictory: a new `duration` replaces the stored
+/// `duration_seconds`, and clock times given to an entry without them
+/// replace its date (keeping its length unless `ended_at` is given too).
+fn patch_base(
+    current: &TimeEntry,
+    patch: &serde_json::Map<String, serde_json::Value>,
+) -> TimeEntryIn {
+    let given = |key: &str| patch.get(key).is_some_and(|v| !v.is_null());
+    let mentioned = |key: &str| patch.contains_key(key);
+    let mut base = TimeEntryIn::from(current);
+    if given("duration") && !mentioned("duration_seconds") {
+        base.duration_seconds = None;
+    }
+    if current.started_at.is_none() && given("started_at") {
+        if !mentioned("date") {
+            base.date = None;
+        }
+        if given("ended_at") && !mentioned("duration_seconds") {
+            base.duration_seconds = None;
+        }
+    }
+    base
 }
 
 /// Delete a time entry

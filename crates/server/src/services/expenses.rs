@@ -244,6 +244,12 @@ pub async fn put_receipt(
     declared: Option<&str>,
     bytes: Vec<u8>,
 ) -> Result<Expense, ApiError> {
+    if bytes.len() > MAX_RECEIPT_BYTES {
+        return Err(ApiError::new(
+            Code::PayloadTooLarge,
+            "A receipt must be at most 10 MiB",
+        ));
+    }
     let Some(actual) = sniff_receipt(&bytes) else {
         return Err(ApiError::new(
             Code::UnsupportedMediaType,

@@ -9,7 +9,7 @@ use stint_store::time_entries::TimeEntry;
 use stint_store::{Exec, StoreError, Tenant, Tx};
 
 use super::events;
-use super::time_entry_rules::{Running, lock_before, period_locked, resolve};
+use super::time_entry_rules::{Running, lock_before, member_for, period_locked, resolve};
 use crate::api::conditional::{IfMatch, stale};
 use crate::api::dto::time_entries::{TimeEntryIn, TimeEntryOut, Warning};
 use crate::api::error::{ApiError, Code};
@@ -103,24 +103,32 @@ pub async fn create(
     input: TimeEntryIn,
 ) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
     let now = state.now();
-    let mut tx = ctx.write().await?;
-    let resolved = resolve(state, ctx, &mut tx, input, Running::Allowed, None).await?;
-    let running = resolved.values.status == "running";
-    if running {
-        super::timers::refuse_if_running(&mut tx, resolved.values.member_id).await?;
+    let member = member_for(ctx, input.member_id)?;
+    let created = async {
+        let mut tx = ctx.write().await?;
+        let resolved = resolve(state, ctx, &mut tx, input, Running::Allowed, None).await?;
+        let running = resolved.values.status == "running";
+        if running {
+            super::timers::refuse_if_running(&mut tx, resolved.values.member_id).await?;
+        }
+        let id = TimeEntryId::generate();
+        tx.insert_time_entry(id, &resolved.values, now)
+            .await
+            .map_err(timer_conflict)?;
+        let entry = reload(&mut tx, id).await?;
+        if running {
+            super::timers::record_started(&mut tx, ctx, now, &entry).await?;
+        } else {
+            events::created(&mut tx, ctx, now, RESOURCE, id.uuid(), &render(&entry, now)).await?;
+        }
+        tx.commit().await?;
+        Ok((entry, overlap_warnings(resolved.overlaps)))
     }
-    let id = TimeEntryId::generate();
-    tx.insert_time_entry(id, &resolved.values, now)
-        .await
-        .map_err(timer_conflict)?;
-    let entry = reload(&mut tx, id).await?;
-    if running {
-        super::timers::record_started(&mut tx, ctx, now, &entry).await?;
-    } else {
-        events::created(&mut tx, ctx, now, RESOURCE, id.uuid(), &render(&entry, now)).await?;
+    .await;
+    match created {
+        Err(error) => Err(super::timers::name_the_winner(ctx, member, error).await),
+        ok => ok,
     }
-    tx.commit().await?;
-    Ok((entry, overlap_warnings(resolved.overlaps)))
 }
 
 /// Replaces an entry with the input `build` makes from it (PUT ignores

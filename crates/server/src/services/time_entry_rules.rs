@@ -156,15 +156,17 @@ pub async fn resolve(
     if let Some(task) = &task {
         let task_project = task.project_id.map(ProjectId::from_uuid);
         let task_client = task.client_id.map(ClientId::from_uuid);
-        match (project_id, task_project) {
-            (Some(p), Some(tp)) if p != tp => v.add("task_id", "belongs to another project"),
-            (None, Some(tp)) => project_id = Some(tp),
-            _ => {}
-        }
-        match (client_id, task_client) {
-            (Some(c), Some(tc)) if c != tc => v.add("task_id", "belongs to another client"),
-            (None, Some(tc)) => client_id = Some(tc),
-            _ => {}
+        let other_project = matches!((project_id, task_project), (Some(p), Some(tp)) if p != tp);
+        let other_client = matches!((client_id, task_client), (Some(c), Some(tc)) if c != tc);
+        if other_project {
+            v.add("task_id", "belongs to another project");
+        } else if other_client {
+            v.add("task_id", "belongs to another client");
+        } else {
+            // Only a task that fits fills in its project and client, so a
+            // misfit is reported once, on the task.
+            project_id = project_id.or(task_project);
+            client_id = client_id.or(task_client);
         }
     }
     let project = match project_id {
@@ -207,9 +209,9 @@ pub async fn resolve(
 
     // Shape, date and duration.
     let duration = match (input.duration_seconds, input.duration.as_deref()) {
-        (Some(_), Some(_)) => {
+        (Some(s), Some(_)) => {
             v.add("duration", "give duration_seconds or duration, not both");
-            None
+            Some(s)
         }
         (Some(s), None) => Some(s),
         (None, Some(text)) => match parse_hours_minutes(text) {
@@ -224,6 +226,15 @@ pub async fn resolve(
     let max = state.settings.time_tracking.max_entry_duration.as_secs() as i64;
     let start = input.started_at.map(|s| s.utc());
     let end = input.ended_at.map(|e| e.utc());
+    // Problems with a length are reported on the field the client sent.
+    let duration_field = if input.duration.is_some() && input.duration_seconds.is_none() {
+        "duration"
+    } else {
+        "duration_seconds"
+    };
+    // A duration that was sent but is unreadable is already reported.
+    let bad_duration =
+        duration.is_none() && (input.duration_seconds.is_some() || input.duration.is_some());
     let shape = match (start, end, duration) {
         (Some(start), Some(end), duration) => {
             if end <= start {
@@ -233,7 +244,7 @@ pub async fn resolve(
                 && d != elapsed_seconds(start, end)
             {
                 v.add(
-                    "duration_seconds",
+                    duration_field,
                     "does not match started_at and ended_at; change the times or leave it out",
                 );
             }
@@ -243,6 +254,7 @@ pub async fn resolve(
             start,
             end: start + chrono::Duration::seconds(seconds),
         }),
+        (Some(_), None, None) if bad_duration => None,
         (Some(start), None, None) if running == Running::Allowed => {
             if start > now {
                 v.add("started_at", "cannot be in the future for a running timer");
@@ -264,6 +276,7 @@ pub async fn resolve(
             date: input.date.unwrap_or_else(|| local_date(now, tz)),
             seconds,
         }),
+        (None, None, None) if bad_duration => None,
         (None, None, None) => {
             v.add(
                 "started_at",
@@ -288,12 +301,17 @@ pub async fn resolve(
             format!("must be the local date of started_at ({date} in {zone_name}), or left out"),
         );
     }
-    if !matches!(shape, Some(Shape::Running { .. }) | None) {
+    let length_field = match (&shape, end) {
+        (Some(Shape::Clocked { .. }), Some(_)) => "ended_at",
+        _ => duration_field,
+    };
+    let backwards = matches!((start, end), (Some(s), Some(e)) if e <= s);
+    if !matches!(shape, Some(Shape::Running { .. }) | None) && !backwards {
         if seconds <= 0 {
-            v.add("duration_seconds", "must be more than zero");
+            v.add(length_field, "must be more than zero");
         } else if seconds > max {
             v.add(
-                "duration_seconds",
+                length_field,
                 format!("must be at most {} hours", max / 3600),
             );
         }

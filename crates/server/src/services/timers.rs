@@ -33,6 +33,22 @@ pub async fn refuse_if_running(tx: &mut Tenant<Tx>, member: MemberId) -> Result<
     Ok(())
 }
 
+/// A start that lost the race for the member's one running timer (the
+/// unique index refused it) names the winner, read once the failed
+/// transaction is gone; any other error passes through.
+pub async fn name_the_winner(ctx: &Ctx, member: MemberId, error: ApiError) -> ApiError {
+    if error.code() != Code::TimerAlreadyRunning {
+        return error;
+    }
+    let Ok(mut db) = ctx.read().await else {
+        return error;
+    };
+    match db.running_time_entries(Some(member)).await {
+        Ok(running) => running.first().map(already_running).unwrap_or(error),
+        Err(_) => error,
+    }
+}
+
 fn already_running(running: &TimeEntry) -> ApiError {
     ApiError::new(
         Code::TimerAlreadyRunning,
@@ -156,10 +172,18 @@ pub async fn start(
     ctx: &Ctx,
     input: StartTimerIn,
 ) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
-    let mut tx = ctx.write().await?;
-    let started = start_in(state, ctx, &mut tx, input).await?;
-    tx.commit().await?;
-    Ok(started)
+    let member = member_for(ctx, input.member_id)?;
+    let started = async {
+        let mut tx = ctx.write().await?;
+        let started = start_in(state, ctx, &mut tx, input).await?;
+        tx.commit().await?;
+        Ok(started)
+    }
+    .await;
+    match started {
+        Err(error) => Err(name_the_winner(ctx, member, error).await),
+        ok => ok,
+    }
 }
 
 pub async fn stop(
@@ -192,6 +216,7 @@ pub async fn continue_entry(
 ) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
     let mut tx = ctx.write().await?;
     let source = visible(&mut tx, ctx, id).await?;
+    let member = source.member_id;
     let start_input = StartTimerIn {
         member_id: Some(source.member_id),
         client_id: source.client(),
@@ -204,9 +229,16 @@ pub async fn continue_entry(
         started_at: None,
         stop_running: input.stop_running,
     };
-    let started = start_in(state, ctx, &mut tx, start_input).await?;
-    tx.commit().await?;
-    Ok(started)
+    let started = async {
+        let started = start_in(state, ctx, &mut tx, start_input).await?;
+        tx.commit().await?;
+        Ok(started)
+    }
+    .await;
+    match started {
+        Err(error) => Err(name_the_winner(ctx, member, error).await),
+        ok => ok,
+    }
 }
 
 /// The running timers the caller may see.

@@ -18,7 +18,10 @@ fn repository() -> &'static Path {
 
 /// Whether an external checker is installed; skipping is refused in CI.
 pub fn external_available(command: &str) -> bool {
-    let found = std::process::Command::new(command).arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = std::process::Command::new(command)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         if std::env::var("STINT_TEST_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
             panic!("`{command}` is not installed but STINT_TEST_REQUIRE_EXTERNAL=1");
@@ -36,7 +39,18 @@ async fn run_schemathesis(base: &str, header: &str, extra: &[&str]) -> (bool, St
         .arg(&config)
         .arg("run")
         .arg(format!("{base}/api/v1/openapi.json"))
-        .args(["--url", base, "-H", header, "--checks", "all", "--seed", "42", "--max-examples", "10"])
+        .args([
+            "--url",
+            base,
+            "-H",
+            header,
+            "--checks",
+            "all",
+            "--seed",
+            "42",
+            "--max-examples",
+            "10",
+        ])
         .args(["--generation-deterministic", "--no-color"])
         .args(extra)
         .env("NO_COLOR", "1")
@@ -45,7 +59,11 @@ async fn run_schemathesis(base: &str, header: &str, extra: &[&str]) -> (bool, St
         .await
         .expect("schemathesis took more than 15 minutes")
         .expect("schemathesis did not start");
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.success(), text)
 }
 
@@ -75,5 +93,8 @@ async fn schemathesis_finds_nothing() {
         &["--exclude-path", "/api/v1/logout"],
     )
     .await;
-    assert!(ok, "schemathesis found problems with the owner's token:\n{output}");
+    assert!(
+        ok,
+        "schemathesis found problems with the owner's token:\n{output}"
+    );
 }
