@@ -11,6 +11,7 @@ pub mod custom_fields;
 pub mod decimal;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod expenses;
 pub mod extract;
 pub mod health;
@@ -36,6 +37,7 @@ pub mod tasks;
 pub mod time_entries;
 pub mod topics;
 pub mod views;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -76,7 +78,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(settings::routes())
         .merge(time_entries::routes())
         .merge(expenses::routes())
-        .merge(reports::routes());
+        .merge(reports::routes())
+        .merge(webhooks::routes())
+        .merge(events::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

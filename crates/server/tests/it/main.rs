@@ -25,3 +25,4 @@ mod signup;
 mod tasks;
 mod tenancy;
 mod topics;
+mod webhooks;
