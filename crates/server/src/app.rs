@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::crypto::random_bytes;
 use crate::config::Settings;
+use crate::services::webhooks::worker::WorkerHandle;
 use crate::state::{AppState, Inner, InstanceKeys};
 
 /// Connects to the configured database and applies pending migrations.
@@ -79,32 +80,46 @@ pub async fn build_state(
     }))
 }
 
-/// A server running in the background; dropping the handle does not stop it.
+/// A server running in the background, with its webhook delivery worker;
+/// dropping the handle does not stop it.
 pub struct RunningServer {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
+    worker: WorkerHandle,
 }
 
 impl RunningServer {
-    /// Stops accepting, lets in-flight requests finish within the grace
-    /// period, and answers whether they all did.
+    /// Stops accepting and claiming webhook work, lets in-flight requests
+    /// and delivery attempts finish within the grace period, and answers
+    /// whether they all did.
     pub async fn shutdown(self, grace: std::time::Duration) -> bool {
         let _ = self.stop.send(true);
-        matches!(tokio::time::timeout(grace, self.task).await, Ok(Ok(Ok(()))))
+        let (served, delivered) = tokio::join!(
+            tokio::time::timeout(grace, self.task),
+            self.worker.shutdown(grace)
+        );
+        matches!(served, Ok(Ok(Ok(())))) && delivered
     }
 }
 
-/// Serves the application on an already bound listener.
+/// Serves the application on an already bound listener and starts the
+/// webhook delivery worker beside it.
 pub fn spawn(listener: TcpListener, state: AppState) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
+    let worker = crate::services::webhooks::worker::spawn(state.clone())?;
     let (stop, mut stopped) = watch::channel(false);
     let app = crate::api::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = stopped.wait_for(|s| *s).await;
     });
     let task = tokio::spawn(async move { server.await });
-    Ok(RunningServer { addr, stop, task })
+    Ok(RunningServer {
+        addr,
+        stop,
+        task,
+        worker,
+    })
 }
 
 /// `stint serve`: runs until SIGTERM or SIGINT, then drains.
@@ -128,7 +143,7 @@ pub async fn serve(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         "shutting down: finishing in-flight requests"
     );
     if !server.shutdown(grace).await {
-        tracing::warn!("some requests did not finish within the grace period");
+        tracing::warn!("some requests or webhook attempts did not finish within the grace period");
     }
     store.close().await;
     tracing::info!("stopped");

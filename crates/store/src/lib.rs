@@ -16,6 +16,7 @@ pub mod client_groups;
 pub mod clients;
 pub mod contacts;
 pub mod custom_fields;
+pub mod event_log;
 pub mod events;
 pub mod expenses;
 pub mod idempotency;
@@ -35,6 +36,8 @@ pub mod time_context;
 pub mod time_entries;
 pub mod topics;
 pub mod users;
+pub mod webhook_worker;
+pub mod webhooks;
 
 pub use db::{Backend, ConnectOptions};
 pub use error::StoreError;

@@ -12,6 +12,7 @@ pub mod decimal;
 pub mod docs;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod expenses;
 pub mod extract;
 pub mod health;
@@ -37,6 +38,7 @@ pub mod tasks;
 pub mod time_entries;
 pub mod topics;
 pub mod views;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -77,7 +79,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(settings::routes())
         .merge(time_entries::routes())
         .merge(expenses::routes())
-        .merge(reports::routes());
+        .merge(reports::routes())
+        .merge(webhooks::routes())
+        .merge(events::routes());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -86,9 +90,16 @@ fn documented() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let mut doc = openapi_document_with_every_schema();
+    openapi::prune_unused_schemas(&mut doc);
+    doc
+}
+
+/// The document before unreferenced schemas are pruned: every response
+/// object keeps its named schema, which the event-type examples are built from.
+pub fn openapi_document_with_every_schema() -> utoipa::openapi::OpenApi {
     let mut doc = documented().split_for_parts().1;
     utoipa::Modify::modify(&openapi::StandardErrors, &mut doc);
-    openapi::prune_unused_schemas(&mut doc);
     doc
 }
 

@@ -41,6 +41,8 @@ use super::error::ErrorBody;
         (name = "Time entries", description = "Recorded time and running timers."),
         (name = "Expenses", description = "Money spent for clients, with receipts."),
         (name = "Reports", description = "Time and money, aggregated by the database."),
+        (name = "Webhooks", description = "Endpoints that receive events as signed HTTP requests (Standard Webhooks), with their delivery log."),
+        (name = "Events", description = "The organization's event log, kept for `webhooks.event_retention`, to catch up after downtime."),
         (name = "Health", description = "Probes for load balancers."),
     )
 )]

@@ -61,6 +61,8 @@ impl From<&PlanSettings> for PlanLimitsOut {
 pub struct PlanUsageOut {
     #[schema(example = 1)]
     pub api_keys: i64,
+    #[schema(example = 0)]
+    pub webhooks: i64,
     /// Active and invited members.
     #[schema(example = 3)]
     pub members: i64,

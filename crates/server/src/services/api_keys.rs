@@ -29,6 +29,8 @@ pub async fn create(
     }
     let pair = api_key_format::generate();
     let mut tx = ctx.write().await?;
+    // Two creations racing past the count would both fit otherwise.
+    tx.lock_organization().await?;
     let organization = tx.organization().await?;
     let max = state.settings.plan(&organization.plan).max_api_keys;
     crate::limits::plans::check_count(

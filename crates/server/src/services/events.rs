@@ -56,6 +56,13 @@ pub async fn record(
     resource_id: Option<Uuid>,
     data: Value,
 ) -> Result<(), ApiError> {
+    // Every emitted type must be in the webhook registry (its description
+    // and example are public); in debug builds, and so in every test, an
+    // unregistered type fails loudly here.
+    debug_assert!(
+        crate::services::webhooks::event_types::is_registered(&event_type),
+        "event type `{event_type}` is not in the registry; add it to services/webhooks/event_types.rs"
+    );
     let (actor_type, actor_id) = actor_of(ctx);
     tx.insert_event(&NewEvent {
         id: EventId::generate(),

@@ -150,6 +150,8 @@ async fn ensure_another_owner(tx: &mut Tenant<Tx>) -> Result<(), ApiError> {
 /// The plan's limit on members: active and invited ones count; a new
 /// invitation (or reopening an inactive member) needs room for one more.
 async fn check_member_limit(state: &AppState, tx: &mut Tenant<Tx>) -> Result<(), ApiError> {
+    // Two invitations racing past the count would both fit otherwise.
+    tx.lock_organization().await?;
     let plan = tx.organization().await?.plan;
     let max = state.settings.plan(&plan).max_members;
     crate::limits::plans::check_count(&plan, "members", tx.count_members_in_use().await?, max)

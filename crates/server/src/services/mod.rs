@@ -27,3 +27,4 @@ pub mod time_entries;
 pub mod time_entry_rules;
 pub mod timers;
 pub mod topics;
+pub mod webhooks;

@@ -13,6 +13,7 @@ pub async fn plan_of<E: Exec>(state: &AppState, db: &mut Tenant<E>) -> Result<Pl
         limits: PlanLimitsOut::from(&settings),
         usage: PlanUsageOut {
             api_keys: db.count_api_keys().await?,
+            webhooks: db.count_webhooks().await?,
             members: db.count_members_in_use().await?,
         },
         name: organization.plan,

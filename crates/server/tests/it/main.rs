@@ -33,3 +33,4 @@ mod tenancy_table;
 mod time_entries;
 mod timers;
 mod topics;
+mod webhooks;
