@@ -409,3 +409,74 @@ async fn plans_limit_keys_members_and_the_public_api(backend: Backend) {
         .await
         .assert_code("plan_feature_unavailable");
 }
+
+both_backends!(two_server_processes_sharing_redis_allow_exactly_n_together);
+
+/// The same with real processes: two `stint serve` on one database, each
+/// with its own memory, sharing only Redis.
+async fn two_server_processes_sharing_redis_allow_exactly_n_together(backend: Backend) {
+    if !crate::support::redis_enabled() {
+        return;
+    }
+    let db = crate::support::TestDb::new(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = redis_url();
+    let env = [
+        ("STINT_RATE_LIMIT__BACKEND", "redis"),
+        ("STINT_RATE_LIMIT__REDIS_URL", url.as_str()),
+        ("STINT_PLANS__FREE__REQUESTS_PER_HOUR", "12"),
+    ];
+    let a = crate::support::process::Process::start(dir.path(), &db.url, &env).await;
+    let b = crate::support::process::Process::start(dir.path(), &db.url, &env).await;
+    let (access, _) = a.signup().await;
+    a.call("POST", "/api/v1/apps/public-api/activate", &access, None)
+        .await;
+    let key = a
+        .call(
+            "POST",
+            "/api/v1/api-keys",
+            &access,
+            Some(json!({"name": "shared"})),
+        )
+        .await;
+    let token = key["data"]["token"].as_str().unwrap().to_owned();
+    // The real clock: stay clear of the top of the hour, when the window rolls.
+    let first = a
+        .http
+        .get(a.url("/api/v1/me"))
+        .header("x-api-key", &token)
+        .send()
+        .await
+        .unwrap();
+    let reset: u64 = first.headers()["ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut ok = 1;
+    if reset < 30 {
+        tokio::time::sleep(std::time::Duration::from_secs(reset + 1)).await;
+        ok = 0;
+    }
+    let mut limited = 0;
+    for i in 0..40 {
+        let process = if i % 2 == 0 { &a } else { &b };
+        let status = process
+            .http
+            .get(process.url("/api/v1/me"))
+            .header("x-api-key", &token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        match status.as_u16() {
+            200 => ok += 1,
+            429 => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        ok, 12,
+        "the two processes together allowed {ok} of 12 ({limited} refused)"
+    );
+}

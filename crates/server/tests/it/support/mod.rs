@@ -7,6 +7,7 @@
 
 pub mod fixtures;
 pub mod http;
+pub mod process;
 pub mod receiver;
 
 use std::sync::{Arc, Once};
