@@ -15,6 +15,18 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// How the message of a reference to a record that does not exist begins
+/// (`no such client`); such problems answer 404 rather than 400.
+const MISSING_PREFIX: &str = "no such ";
+
+impl FieldError {
+    /// Whether this problem is a reference to a record that does not exist
+    /// (in this organization), as added by [`Validation::missing`].
+    pub fn is_missing_reference(&self) -> bool {
+        self.message.starts_with(MISSING_PREFIX)
+    }
+}
+
 /// Collects every field problem of one input before answering, so the caller
 /// sees all of them at once.
 #[derive(Debug, Default)]
@@ -32,6 +44,13 @@ impl Validation {
             field: field.into(),
             message: message.into(),
         });
+    }
+
+    /// A reference to a record that does not exist, or that belongs to
+    /// another organization (which must answer the same): `what` names the
+    /// kind of record, as in "no such client".
+    pub fn missing(&mut self, field: impl Into<String>, what: &str) {
+        self.add(field, format!("{MISSING_PREFIX}{what}"));
     }
 
     /// Adds a problem when `problem` is `Some`.
@@ -119,6 +138,16 @@ mod tests {
         let errors = v.finish().unwrap_err();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].field, "name");
+        assert!(!errors[0].is_missing_reference());
+    }
+
+    #[test]
+    fn missing_references_are_marked() {
+        let mut v = Validation::new();
+        v.missing("client_id", "client");
+        let errors = v.finish().unwrap_err();
+        assert_eq!(errors[0].message, "no such client");
+        assert!(errors[0].is_missing_reference());
     }
 }
 

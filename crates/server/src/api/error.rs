@@ -59,7 +59,7 @@ codes! {
     PlanLimitReached => (FORBIDDEN, "plan_limit_reached", "The organization's plan allows no more of these (API keys, webhooks, members); the message names the limit and its value."),
     PlanFeatureUnavailable => (FORBIDDEN, "plan_feature_unavailable", "The organization's plan does not include this feature (such as the Public API app)."),
     SignupDisabled => (FORBIDDEN, "signup_disabled", "This server does not allow signing up; ask its operator for an account."),
-    NotFound => (NOT_FOUND, "not_found", "No such resource in this organization. Another organization's ids answer the same."),
+    NotFound => (NOT_FOUND, "not_found", "No such resource in this organization; or, with `details` naming each field, the body refers to records that do not exist. Another organization's ids answer the same."),
     RouteNotFound => (NOT_FOUND, "route_not_found", "No operation at this path."),
     MethodNotAllowed => (METHOD_NOT_ALLOWED, "method_not_allowed", "The path exists but not with this HTTP method; see the `Allow` header."),
     Conflict => (CONFLICT, "conflict", "The change conflicts with the current state (for example a duplicate)."),
@@ -129,13 +129,27 @@ impl ApiError {
         self
     }
 
-    /// A field-level validation failure.
+    /// A field-level validation failure: `400 validation_failed`, or
+    /// `404 not_found` when every problem is a reference to a record that
+    /// does not exist (`Validation::missing`), as JSON:API answers for a
+    /// missing related resource. Either way `details` names each field.
     pub fn validation(details: Vec<FieldError>) -> Self {
+        let only_missing =
+            !details.is_empty() && details.iter().all(FieldError::is_missing_reference);
         let message = match details.as_slice() {
             [one] => format!("`{}` {}", one.field, one.message),
+            _ if only_missing => format!(
+                "{} referenced records do not exist in this organization; see details",
+                details.len()
+            ),
             _ => format!("{} fields are invalid; see details", details.len()),
         };
-        Self::new(Code::ValidationFailed, message).with_details(details)
+        let code = if only_missing {
+            Code::NotFound
+        } else {
+            Code::ValidationFailed
+        };
+        Self::new(code, message).with_details(details)
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {

@@ -139,8 +139,69 @@ fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::
         .into()
 }
 
+/// The component schemas a JSON value refers to (`$ref`s), in order.
+fn refs(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "$ref"
+                    && let Some(name) = inner
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    into.push(name.to_owned());
+                }
+                refs(inner, into);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| refs(i, into)),
+        _ => {}
+    }
+}
+
+/// The component schemas that carry a record id somewhere inside them
+/// (`client_id`, `member_ids[]`, a nested object with one …): a request body
+/// of one of these can name a record that does not exist, which answers 404.
+fn schemas_with_ids(openapi: &OpenApiDoc) -> std::collections::HashSet<String> {
+    let schemas = openapi
+        .components
+        .as_ref()
+        .and_then(|c| serde_json::to_value(&c.schemas).ok())
+        .unwrap_or_default();
+    let Some(schemas) = schemas.as_object() else {
+        return Default::default();
+    };
+    let referred: std::collections::HashMap<&str, Vec<String>> = schemas
+        .iter()
+        .map(|(name, schema)| {
+            let mut found = Vec::new();
+            refs(schema, &mut found);
+            (name.as_str(), found)
+        })
+        .collect();
+    // The typed ids are the `…Id` components (`ClientId`, `MemberId` …).
+    let mut with_ids: std::collections::HashSet<String> = schemas
+        .keys()
+        .filter(|name| name.ends_with("Id"))
+        .cloned()
+        .collect();
+    // Grow to a fixed point: whatever refers to a schema with ids has ids.
+    loop {
+        let before = with_ids.len();
+        for (name, found) in &referred {
+            if found.iter().any(|f| with_ids.contains(f)) {
+                with_ids.insert((*name).to_owned());
+            }
+        }
+        if with_ids.len() == before {
+            return with_ids;
+        }
+    }
+}
+
 impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut OpenApiDoc) {
+        let with_ids = schemas_with_ids(openapi);
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_id = path.contains('{');
             for op in [
@@ -158,6 +219,15 @@ impl Modify for StandardErrors {
                         .all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
                 });
                 let has_body = op.request_body.is_some();
+                let body_has_ids = op
+                    .request_body
+                    .as_ref()
+                    .and_then(|body| serde_json::to_value(body).ok())
+                    .is_some_and(|body| {
+                        let mut found = Vec::new();
+                        refs(&body, &mut found);
+                        found.iter().any(|name| with_ids.contains(name))
+                    });
                 let has_query = op.parameters.iter().flatten().any(|p| match p {
                     utoipa::openapi::RefOr::T(p) => {
                         matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
@@ -187,11 +257,21 @@ impl Modify for StandardErrors {
                         "`missing_credentials`, `invalid_token`, `token_expired`, `token_revoked`, `invalid_credentials`, `account_inactive` or `public_api_inactive`",
                     );
                 }
-                if has_id {
-                    add(
+                let body_refers = body_has_ids && !public;
+                match (has_id, body_refers) {
+                    (true, false) => add(
                         "404",
                         "`not_found`: no such resource in this organization (another organization's ids answer the same)",
-                    );
+                    ),
+                    (true, true) => add(
+                        "404",
+                        "`not_found`: no such resource in this organization, or the body refers to records that do not exist there (`details` names each field); another organization's ids answer the same",
+                    ),
+                    (false, true) => add(
+                        "404",
+                        "`not_found`: the body refers to records that do not exist in this organization; `details` names each field (another organization's ids answer the same)",
+                    ),
+                    (false, false) => {}
                 }
                 if has_body {
                     add(

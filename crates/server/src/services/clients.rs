@@ -92,15 +92,19 @@ async fn validate(
             .iter()
             .position(|g| *g == missing)
             .unwrap_or_default();
-        v.add(format!("group_ids[{index}]"), "no such client group");
+        v.missing(format!("group_ids[{index}]"), "client group");
     }
     if let Some(contact) = input.default_contact_id
         && !tx.belongs(contact, "client_id", id.uuid()).await?
     {
-        v.add(
-            "default_contact_id",
-            "must be one of this client's contacts",
-        );
+        if tx.exists(contact).await? {
+            v.add(
+                "default_contact_id",
+                "must be one of this client's contacts",
+            );
+        } else {
+            v.missing("default_contact_id", "contact");
+        }
     }
     let mut custom_fields = input.custom_fields;
     custom_field_values::validate(tx, RESOURCE, &mut custom_fields, &mut v).await?;

@@ -52,7 +52,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: ContactIn) -> Result<ContactValues
     let phone = text("phone", &input.phone, 50);
     let mobile_phone = text("mobile_phone", &input.mobile_phone, 50);
     if !tx.exists(input.client_id).await? {
-        v.add("client_id", "no such client");
+        v.missing("client_id", "client");
     }
     v.finish().map_err(ApiError::validation)?;
     Ok(ContactValues {

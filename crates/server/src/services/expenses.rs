@@ -67,7 +67,7 @@ async fn validate(
     let member_id = member_for(ctx, input.member_id)?;
     let member = tx.member_time(member_id).await?;
     match &member {
-        None => v.add("member_id", "no such member"),
+        None => v.missing("member_id", "member"),
         Some(m) if m.status == "inactive" => v.add("member_id", "is deactivated"),
         _ => {}
     }
@@ -75,7 +75,7 @@ async fn validate(
     let mut client_id: Option<ClientId> = input.client_id;
     if let Some(project_id) = input.project_id {
         match tx.project_time(project_id).await? {
-            None => v.add("project_id", "no such project"),
+            None => v.missing("project_id", "project"),
             Some(p) => match (client_id, p.client_id.map(ClientId::from_uuid)) {
                 (Some(c), Some(pc)) if c != pc => v.add("project_id", "belongs to another client"),
                 (None, Some(pc)) => client_id = Some(pc),
@@ -86,7 +86,7 @@ async fn validate(
     if let Some(c) = client_id
         && !tx.exists(c).await?
     {
-        v.add("client_id", "no such client");
+        v.missing("client_id", "client");
     }
     let currency_code = input
         .currency

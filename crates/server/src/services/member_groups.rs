@@ -35,10 +35,7 @@ async fn validate(
     // In the order sent, each unknown id once (at its first place).
     for (index, id) in input.member_ids.iter().enumerate() {
         if missing.contains(id) && !input.member_ids[..index].contains(id) {
-            v.add(
-                format!("member_ids[{index}]"),
-                "no such member in this organization",
-            );
+            v.missing(format!("member_ids[{index}]"), "member");
         }
     }
     v.finish().map_err(ApiError::validation)?;

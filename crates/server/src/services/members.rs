@@ -94,7 +94,7 @@ async fn validate(
     // In the order sent, each unknown id once (at its first place).
     for (index, id) in input.group_ids.iter().enumerate() {
         if missing.contains(id) && !input.group_ids[..index].contains(id) {
-            v.add(format!("group_ids[{index}]"), "no such team");
+            v.missing(format!("group_ids[{index}]"), "team");
         }
     }
     v.finish().map_err(ApiError::validation)?;

@@ -112,7 +112,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: ProjectIn) -> Result<ProjectValues
         Some(id) => {
             let client = tx.client(id).await?;
             if client.is_none() {
-                v.add("client_id", "no such client");
+                v.missing("client_id", "client");
             }
             client
         }
@@ -173,7 +173,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: ProjectIn) -> Result<ProjectValues
             .iter()
             .position(|m| *m == missing)
             .unwrap_or_default();
-        v.add(format!("member_ids[{index}]"), "no such member");
+        v.missing(format!("member_ids[{index}]"), "member");
     }
     let mut custom_fields = input.custom_fields;
     custom_field_values::validate(tx, RESOURCE, &mut custom_fields, &mut v).await?;

@@ -53,7 +53,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: TaskIn) -> Result<TaskValues, ApiE
         Some(client) => {
             let known = tx.exists(client).await?;
             if !known {
-                v.add("client_id", "no such client");
+                v.missing("client_id", "client");
             }
             known
         }
@@ -62,7 +62,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: TaskIn) -> Result<TaskValues, ApiE
     let mut client_id = input.client_id;
     if let Some(project_id) = input.project_id {
         match tx.project(project_id).await? {
-            None => v.add("project_id", "no such project"),
+            None => v.missing("project_id", "project"),
             Some(project) => match input.client_id {
                 None => client_id = project.client_id(),
                 Some(client) if client_known && project.client_id() != Some(client) => {
@@ -75,7 +75,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: TaskIn) -> Result<TaskValues, ApiE
     if let Some(topic) = input.topic_id
         && !tx.exists(topic).await?
     {
-        v.add("topic_id", "no such topic");
+        v.missing("topic_id", "topic");
     }
     if let Some(minutes) = input.estimate_minutes
         && !(0..=MAX_ESTIMATE_MINUTES).contains(&minutes)
@@ -94,7 +94,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: TaskIn) -> Result<TaskValues, ApiE
             .iter()
             .position(|m| *m == missing)
             .unwrap_or_default();
-        v.add(format!("assignee_ids[{index}]"), "no such member");
+        v.missing(format!("assignee_ids[{index}]"), "member");
     }
     let mut custom_fields = input.custom_fields;
     custom_field_values::validate(tx, RESOURCE, &mut custom_fields, &mut v).await?;

@@ -129,7 +129,7 @@ pub async fn resolve(
     let member_id = member_for(ctx, input.member_id)?;
     let member = tx.member_time(member_id).await?;
     match &member {
-        None => v.add("member_id", "no such member"),
+        None => v.missing("member_id", "member"),
         Some(m) if m.status == "inactive" => v.add("member_id", "is deactivated"),
         _ => {}
     }
@@ -147,7 +147,7 @@ pub async fn resolve(
         Some(id) => {
             let task = tx.task_time(id).await?;
             if task.is_none() {
-                v.add("task_id", "no such task");
+                v.missing("task_id", "task");
             }
             task
         }
@@ -173,7 +173,7 @@ pub async fn resolve(
         Some(id) => {
             let project = tx.project_time(id).await?;
             if project.is_none() {
-                v.add("project_id", "no such project");
+                v.missing("project_id", "project");
             }
             project
         }
@@ -190,12 +190,12 @@ pub async fn resolve(
     if let Some(id) = client_id
         && !tx.exists(id).await?
     {
-        v.add("client_id", "no such client");
+        v.missing("client_id", "client");
     }
     let service = match input.service_id {
         Some(id) => match tx.service_time(id).await? {
             None => {
-                v.add("service_id", "no such service");
+                v.missing("service_id", "service");
                 None
             }
             Some(s) if s.status != "active" => {

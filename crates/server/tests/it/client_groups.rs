@@ -422,7 +422,7 @@ async fn deleting_a_group_removes_it_from_its_clients(backend: Backend) {
         .patch(&format!("/api/v1/clients/{client}"))
         .bearer(token)
         .json(&json!({"group_ids": [smb, key]}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(resp.body["details"][0]["field"], "group_ids[1]");
 }
@@ -556,7 +556,7 @@ async fn other_organizations_client_groups_are_invisible(backend: Backend) {
         .post("/api/v1/clients")
         .bearer(token)
         .json(&json!({"name": "B's client", "group_ids": [a_group]}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(resp.body["details"][0]["field"], "group_ids[0]");
     let list = app

@@ -202,7 +202,7 @@ async fn client_validation_names_fields(backend: Backend) {
         .post("/api/v1/clients")
         .bearer(token)
         .json(&json!({"name": "A", "default_contact_id": "con_01jd8x2k4m6n8p9q0r1s2t3v4w"}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(resp.body["details"][0]["field"], "default_contact_id");
     // Nothing was written by any refused request.

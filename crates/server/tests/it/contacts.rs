@@ -278,7 +278,7 @@ async fn contact_validation_names_fields(backend: Backend) {
         .patch(&format!("/api/v1/contacts/{id}"))
         .bearer(token)
         .json(&json!({"client_id": "cli_01jd8x2k4m6n8p9q0r1s2t3v4w"}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["client_id"]);
     // Only the client and the one contact were written.
@@ -597,7 +597,7 @@ async fn other_organizations_contacts_are_invisible(backend: Backend) {
         .post("/api/v1/contacts")
         .bearer(token)
         .json(&json!({"client_id": a_client, "name": "x", "email": "x@b.example"}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["client_id"]);
     let b_contact = new_contact(
@@ -611,7 +611,7 @@ async fn other_organizations_contacts_are_invisible(backend: Backend) {
         .patch(&format!("/api/v1/contacts/{b_contact}"))
         .bearer(token)
         .json(&json!({"client_id": a_client}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["client_id"]);
     // A's contact cannot be B's client's default contact either.
@@ -619,7 +619,7 @@ async fn other_organizations_contacts_are_invisible(backend: Backend) {
         .patch(&format!("/api/v1/clients/{b_client}"))
         .bearer(token)
         .json(&json!({"default_contact_id": a_contact}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["default_contact_id"]);
     // Lists only show one's own rows.

@@ -246,10 +246,6 @@ async fn expense_validation_names_fields(backend: Backend) {
             json!({"amount": "10", "project_id": stint_core::ids::ProjectId::generate().to_string()}),
             vec!["project_id"],
         ),
-        (
-            json!({"amount": "10", "member_id": stint_core::ids::MemberId::generate().to_string()}),
-            vec!["member_id"],
-        ),
         (json!({}), vec!["amount"]),
         (json!({"amount": "10", "date": "2026-02-30"}), vec!["date"]),
         (json!({"amount": "10", "billable": "yes"}), vec!["billable"]),
@@ -259,14 +255,32 @@ async fn expense_validation_names_fields(backend: Backend) {
         ),
     ];
     for (body, expected) in cases {
-        let resp = app
-            .post(EXPENSES)
-            .bearer(token)
-            .json(&body)
-            .expect(400)
-            .await;
+        let resp = app.post(EXPENSES).bearer(token).json(&body).send().await;
+        // References to nothing alone answer 404; anything else 400.
+        let only_missing = resp.body["details"].as_array().is_some_and(|d| {
+            d.iter().all(|d| {
+                d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("no such "))
+            })
+        });
+        assert_eq!(
+            resp.status,
+            if only_missing { 404 } else { 400 },
+            "{body}: {}",
+            resp.text
+        );
         assert_eq!(fields(&resp), expected, "{body}: {}", resp.text);
     }
+    // A member that does not exist is a missing reference: 404, named.
+    let resp = app
+        .post(EXPENSES)
+        .bearer(token)
+        .json(&json!({"amount": "10", "member_id": stint_core::ids::MemberId::generate().to_string()}))
+        .expect(404)
+        .await;
+    resp.assert_code("not_found");
+    assert_eq!(fields(&resp), ["member_id"]);
     let resp = app
         .post(EXPENSES)
         .bearer(token)

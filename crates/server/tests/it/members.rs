@@ -662,14 +662,14 @@ async fn if_match_and_other_organizations(backend: Backend) {
         .patch(&id)
         .bearer(token)
         .json(&json!({"group_ids": [their_team]}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(resp.body["details"][0]["field"], "group_ids[0]");
     let resp = app
         .post("/api/v1/members")
         .bearer(token)
         .json(&json!({"email": unique_email("t"), "name": "T", "group_ids": [their_team]}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(resp.body["details"][0]["field"], "group_ids[0]");
     // Their member list never shows ours.

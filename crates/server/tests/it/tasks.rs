@@ -495,7 +495,7 @@ async fn another_organizations_tasks_are_invisible(backend: Backend) {
             "topic_id": their_topic,
             "assignee_ids": [other.owner.member_id],
         }))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(
         fields(&resp),

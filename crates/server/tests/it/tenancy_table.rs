@@ -2,8 +2,8 @@
 //! organization A, then every operation on it is tried with organization
 //! B's credentials (its owner's token and its write API key). Every one
 //! answers exactly as for an id that does not exist, A's records are left
-//! untouched, B's lists never show them, and A's ids in B's bodies are
-//! refused naming the field.
+//! untouched, B's lists never show them, and A's ids in B's bodies answer
+//! 404 naming the field, as ids that do not exist do.
 
 use std::collections::HashMap;
 
@@ -337,7 +337,7 @@ async fn every_operation_refuses_another_organizations_ids(backend: Backend) {
         }
     }
 
-    // A's ids in B's bodies are refused, naming the field.
+    // A's ids in B's bodies are references to nothing: 404, naming the field.
     let refused: [(&str, Value, &str); 9] = [
         (
             "/api/v1/contacts",
@@ -390,7 +390,7 @@ async fn every_operation_refuses_another_organizations_ids(backend: Backend) {
             .post(path)
             .bearer(&b.owner.access)
             .json(&body)
-            .expect(400)
+            .expect(404)
             .await;
         let fields: Vec<&str> = resp.body["details"]
             .as_array()

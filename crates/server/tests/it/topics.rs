@@ -385,7 +385,7 @@ async fn another_organizations_topics_are_invisible(backend: Backend) {
         .post("/api/v1/tasks")
         .bearer(token)
         .json(&json!({"title": "Mine", "topic_id": theirs}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["topic_id"]);
     assert_eq!(

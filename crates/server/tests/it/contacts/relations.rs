@@ -168,6 +168,15 @@ async fn moving_a_contact_between_clients(backend: Backend) {
         .expect(200)
         .await;
     assert!(globex_now.data()["default_contact_id"].is_null());
+    // Ada exists but is now Initech's: naming her for Globex is invalid
+    // (400), not a reference to nothing (404).
+    let resp = app
+        .patch(&format!("/api/v1/clients/{globex}"))
+        .bearer(token)
+        .json(&json!({"default_contact_id": ada}))
+        .expect(400)
+        .await;
+    resp.assert_code("validation_failed");
     app.patch(&format!("/api/v1/clients/{globex}"))
         .bearer(token)
         .json(&json!({"notes": "still editable"}))

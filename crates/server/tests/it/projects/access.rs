@@ -115,7 +115,7 @@ async fn another_organizations_projects_are_invisible(backend: Backend) {
         .post("/api/v1/projects")
         .bearer(token)
         .json(&json!({"name": "Mine", "client_id": theirs_client, "member_ids": [other.owner.member_id]}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["client_id", "member_ids[0]"]);
     // Filters naming their ids find nothing here.

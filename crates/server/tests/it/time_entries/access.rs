@@ -138,14 +138,14 @@ async fn members_see_and_touch_only_their_own_time(backend: Backend) {
         .expect(400)
         .await;
     assert_eq!(fields(&resp), ["member_id"]);
-    // An unknown member is a field error, not a 404.
+    // An unknown member is a 404 naming the field.
     let mut unknown = day.clone();
     unknown["member_id"] = json!(stint_core::ids::MemberId::generate().to_string());
     let resp = app
         .post(ENTRIES)
         .bearer(owner)
         .json(&unknown)
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["member_id"]);
 }

@@ -210,7 +210,7 @@ async fn another_organizations_ids_in_bodies_are_field_errors(backend: Backend) 
             app.post("/api/v1/time-entries/start")
                 .json(&json!({field: id})),
         ] {
-            let resp = req.bearer(&b.owner.access).expect(400).await;
+            let resp = req.bearer(&b.owner.access).expect(404).await;
             assert_eq!(fields(&resp), [field], "{body}: {}", resp.text);
         }
         // …and with B's key (which must name a member of its own).
@@ -222,7 +222,7 @@ async fn another_organizations_ids_in_bodies_are_field_errors(backend: Backend) 
             .post(ENTRIES)
             .api_key(&b_key.token)
             .json(&keyed)
-            .expect(400)
+            .expect(404)
             .await;
         assert_eq!(fields(&resp), [field], "{keyed}");
     }
@@ -234,7 +234,7 @@ async fn another_organizations_ids_in_bodies_are_field_errors(backend: Backend) 
             &json!({"date": "2026-03-02", "duration": "1:00", "client_id": a_client,
                       "project_id": a_project, "service_id": a_service}),
         )
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["client_id", "project_id", "service_id"]);
     for (field, id) in [
@@ -249,7 +249,7 @@ async fn another_organizations_ids_in_bodies_are_field_errors(backend: Backend) 
             app.patch(&expense_path(&b_expense))
                 .json(&json!({field: id})),
         ] {
-            let resp = req.bearer(&b.owner.access).expect(400).await;
+            let resp = req.bearer(&b.owner.access).expect(404).await;
             assert_eq!(fields(&resp), [field], "{body}: {}", resp.text);
         }
     }
