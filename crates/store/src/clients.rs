@@ -106,7 +106,7 @@ pub struct ClientValues {
 }
 
 impl ClientValues {
-    fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
+    pub(crate) fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
         vec![
             ("name", self.name.clone().into()),
             ("initials", self.initials.clone().into()),

@@ -30,6 +30,10 @@ impl Store {
         self.db.backend()
     }
 
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> Result<()> {
         self.db.migrate().await

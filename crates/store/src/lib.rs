@@ -12,6 +12,7 @@ mod handle;
 mod page;
 
 pub mod api_keys;
+pub mod bulk;
 pub mod client_groups;
 pub mod clients;
 pub mod contacts;

@@ -102,7 +102,7 @@ pub struct ProjectValues {
 }
 
 impl ProjectValues {
-    fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
+    pub(crate) fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
         vec![
             ("client_id", self.client_id.map(|c| c.uuid()).into()),
             ("name", self.name.clone().into()),

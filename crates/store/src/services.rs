@@ -70,7 +70,7 @@ pub struct ServiceValues {
 }
 
 impl ServiceValues {
-    fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
+    pub(crate) fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
         vec![
             ("name", self.name.clone().into()),
             ("description", self.description.clone().into()),

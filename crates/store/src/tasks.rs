@@ -90,7 +90,7 @@ pub struct TaskValues {
 }
 
 impl TaskValues {
-    fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
+    pub(crate) fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
         vec![
             ("title", self.title.clone().into()),
             ("description", self.description.clone().into()),

@@ -121,7 +121,7 @@ pub struct TimeEntryValues {
 }
 
 impl TimeEntryValues {
-    fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
+    pub(crate) fn columns(&self) -> Vec<(&'static str, sea_query::Value)> {
         vec![
             ("member_id", self.member_id.uuid().into()),
             ("client_id", self.client_id.map(|i| i.uuid()).into()),
