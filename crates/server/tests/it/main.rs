@@ -13,6 +13,7 @@ mod contacts;
 mod conventions;
 mod custom_fields;
 mod docs;
+mod docs_browser;
 mod expenses;
 mod me_members;
 mod member_groups;

@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod http;
 pub mod process;
 pub mod receiver;
+pub mod webdriver;
 
 use std::sync::{Arc, Once};
 
