@@ -45,6 +45,7 @@ list_query! {
         /// Case-insensitive search in key and label.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
     }
 }

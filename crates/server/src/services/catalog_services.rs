@@ -364,7 +364,7 @@ pub async fn put_rate(
         }
         None => {
             // No version of a missing rate can match.
-            if if_match.0.is_some() {
+            if if_match.names_versions() {
                 return Err(stale());
             }
             tx.insert_client_service_rate(client, service, rate, now)

@@ -424,7 +424,14 @@ async fn client_custom_fields_are_validated_and_filterable(backend: Backend) {
         names("/api/v1/clients?custom_fields[tags]=c&custom_fields[vip]=false").await,
         ["Non-EU one"]
     );
+    // A well-formed key that names no field is a missing reference (404);
+    // a key of the wrong shape is a malformed query (400).
     app.get("/api/v1/clients?custom_fields[nope]=1")
+        .bearer(token)
+        .expect(404)
+        .await
+        .assert_code("not_found");
+    app.get("/api/v1/clients?custom_fields[No]=1")
         .bearer(token)
         .expect(400)
         .await

@@ -64,7 +64,7 @@ pub struct ClientIn {
     pub default_contact_id: Option<ContactId>,
     /// Values of the organization's client custom fields, by key.
     #[serde(default)]
-    #[schema(value_type = Object, example = json!({"vat_group": "EU"}))]
+    #[schema(schema_with = super::formats::custom_field_values)]
     pub custom_fields: Map<String, Value>,
     #[serde(default)]
     pub status: RecordStatus,

@@ -122,7 +122,7 @@ pub struct ProjectIn {
     pub member_ids: Vec<MemberId>,
     /// Values of the organization's project custom fields, by key.
     #[serde(default)]
-    #[schema(value_type = Object, example = json!({"department": "Design"}))]
+    #[schema(schema_with = super::formats::custom_field_values)]
     pub custom_fields: Map<String, Value>,
 }
 

@@ -77,7 +77,7 @@ pub struct TaskIn {
     pub estimate_minutes: Option<i64>,
     /// Values of the organization's task custom fields, by key.
     #[serde(default)]
-    #[schema(value_type = Object, example = json!({"priority": "high"}))]
+    #[schema(schema_with = super::formats::custom_field_values)]
     pub custom_fields: Map<String, Value>,
 }
 
