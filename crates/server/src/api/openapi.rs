@@ -240,6 +240,13 @@ impl Modify for StandardErrors {
                         has_header |= constrain_parameter(parameter);
                     }
                 }
+                if has_header {
+                    op.responses.responses.entry("409".to_owned()).or_insert_with(|| {
+                        error_response(
+                            "`idempotency_key_reused` (the `Idempotency-Key` came with another request) or `idempotency_key_in_use`",
+                        )
+                    });
+                }
                 let responses = &mut op.responses.responses;
                 let mut add = |status: &str, description: &str| {
                     responses
@@ -267,6 +274,15 @@ impl Modify for StandardErrors {
                     add(
                         "401",
                         "`missing_credentials`, `invalid_token`, `token_expired`, `token_revoked`, `invalid_credentials`, `account_inactive` or `public_api_inactive`",
+                    );
+                }
+                let filters_custom_fields = op.parameters.iter().flatten().any(
+                    |p| matches!(p, utoipa::openapi::RefOr::T(p) if p.name == "custom_fields"),
+                );
+                if filters_custom_fields && !has_id {
+                    add(
+                        "404",
+                        "`not_found`: a `custom_fields[KEY]` filter names no custom field of this resource (`details` names it)",
                     );
                 }
                 let body_refers = body_has_ids && !public;
@@ -332,6 +348,13 @@ fn constrain_parameter(parameter: &mut utoipa::openapi::path::Parameter) -> bool
         parameter.schema = Some(super::reports::group_by_schema().into());
         parameter.style = Some(utoipa::openapi::path::ParameterStyle::Form);
         parameter.explode = Some(false);
+        // The example must be a list too (the field is private: via JSON).
+        if let Ok(mut value) = serde_json::to_value(&*parameter) {
+            value["example"] = serde_json::json!(["client", "month"]);
+            if let Ok(with_example) = serde_json::from_value(value) {
+                *parameter = with_example;
+            }
+        }
         return false;
     }
     let schema = match parameter.name.as_str() {

@@ -321,7 +321,7 @@ pub async fn delete_time_entry(
 /// is true, which stops it at the same instant in the same transaction.
 #[utoipa::path(post, path = "/time-entries/start", tag = "Time entries",
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first response")),
-    request_body(content = StartTimerIn, description = "Optional; an empty body starts a bare timer for the caller"),
+    request_body(content = Option<StartTimerIn>, description = "Optional; an empty body starts a bare timer for the caller"),
     responses(
         (status = 201, description = "Running", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
@@ -339,7 +339,7 @@ pub async fn start_timer(
 /// Stop a timer
 #[utoipa::path(post, path = "/time-entries/{id}/stop", tag = "Time entries",
     params(("id" = TimeEntryId, Path, description = "The running entry")),
-    request_body(content = StopTimerIn, description = "Optional"),
+    request_body(content = Option<StopTimerIn>, description = "Optional"),
     responses(
         (status = 200, description = "Stopped", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_scope`", body = ErrorBody),
@@ -361,7 +361,7 @@ pub async fn stop_timer(
 /// notes and tags, for the same member.
 #[utoipa::path(post, path = "/time-entries/{id}/continue", tag = "Time entries",
     params(("id" = TimeEntryId, Path, description = "The entry to continue")),
-    request_body(content = ContinueIn, description = "Optional"),
+    request_body(content = Option<ContinueIn>, description = "Optional"),
     responses(
         (status = 201, description = "Running", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_scope`", body = ErrorBody),

@@ -144,15 +144,17 @@ pub async fn conditions<E: Exec>(
             "date" => is_date(value),
             _ => true,
         };
-        if !ok {
-            return Err(refuse(format!(
-                "must be a valid {} value",
-                definition.field_type
-            )));
-        }
+        // A value the field cannot hold (`tier=many` on a number field)
+        // matches no record: compared as text, it equals no stored value.
+        // Refusing it would need the field's type in the document, which
+        // depends on the organization.
         out.push(CustomFieldCondition {
             key: key.clone(),
-            field_type: definition.field_type.clone(),
+            field_type: if ok {
+                definition.field_type.clone()
+            } else {
+                "text".to_owned()
+            },
             value: value.clone(),
         });
     }

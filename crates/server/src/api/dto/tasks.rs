@@ -51,6 +51,11 @@ impl TaskStatus {
 pub struct TaskIn {
     /// What is to be done.
     #[schema(example = "Draft the homepage wireframes")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub title: String,
     /// Details.
     #[schema(example = "Desktop and mobile, two variants each.")]
