@@ -98,11 +98,11 @@ async fn validate(
     if let Some(contact) = input.default_contact_id
         && !tx.belongs(contact, "client_id", id.uuid()).await?
     {
+        // Another client's contact is, for this client, a contact that
+        // does not exist: a missing reference (404 when alone), which no
+        // document can tell apart from a valid id beforehand.
         if tx.exists(contact).await? {
-            v.add(
-                "default_contact_id",
-                "must be one of this client's contacts",
-            );
+            v.missing("default_contact_id", "contact of this client");
         } else {
             v.missing("default_contact_id", "contact");
         }

@@ -71,6 +71,10 @@ fn validate(
         );
     }
     v.check("label", name_problem(&input.label, 200));
+    // Changing what cannot change conflicts with the record's state (409,
+    // details naming each field) unless the input is also invalid (400
+    // with every problem): the document cannot say a field is immutable.
+    let mut frozen = Vec::new();
     if let Some(current) = current {
         for (field, was, now) in [
             ("entity", current.entity.as_str(), entity),
@@ -78,10 +82,10 @@ fn validate(
             ("type", current.field_type.as_str(), field_type),
         ] {
             if was != now {
-                v.add(
-                    field,
-                    format!("cannot change after creation (it is `{was}`)"),
-                );
+                frozen.push(stint_core::FieldError {
+                    field: field.to_owned(),
+                    message: format!("cannot change after creation (it is `{was}`)"),
+                });
             }
         }
     }
@@ -120,6 +124,17 @@ fn validate(
             "options",
             format!("must be empty: only select and multi_select fields have choices, this is a {field_type} field"),
         );
+    }
+    if !v.is_empty() {
+        for problem in frozen {
+            v.add(problem.field, problem.message);
+        }
+    } else if !frozen.is_empty() {
+        return Err(ApiError::new(
+            Code::Conflict,
+            "The entity, key and type of a custom field cannot change after creation",
+        )
+        .with_details(frozen));
     }
     v.finish().map_err(ApiError::validation)?;
     Ok(CustomFieldValues {

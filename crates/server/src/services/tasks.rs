@@ -66,7 +66,9 @@ async fn validate(tx: &mut Tenant<Tx>, input: TaskIn) -> Result<TaskValues, ApiE
             Some(project) => match input.client_id {
                 None => client_id = project.client_id(),
                 Some(client) if client_known && project.client_id() != Some(client) => {
-                    v.add("project_id", "must be a project of the task's client");
+                    // Another client's project is a missing reference for
+                    // this client (404 when alone), as for a contact.
+                    v.missing("project_id", "project of the task's client");
                 }
                 Some(_) => {}
             },
