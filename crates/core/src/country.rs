@@ -5,6 +5,11 @@ pub fn is_country_code(code: &str) -> bool {
     COUNTRIES.binary_search(&code).is_ok()
 }
 
+/// Every code [`is_country_code`] accepts, sorted.
+pub fn country_codes() -> &'static [&'static str] {
+    COUNTRIES
+}
+
 /// The 249 officially assigned codes, sorted.
 const COUNTRIES: &[&str] = &[
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",

@@ -24,6 +24,11 @@ impl Currency {
             .map(|&(code, minor_units)| Currency { code, minor_units })
     }
 
+    /// Every code [`Currency::from_code`] accepts, in ISO's order.
+    pub fn codes() -> impl Iterator<Item = &'static str> {
+        CURRENCIES.iter().map(|(code, _)| *code)
+    }
+
     pub fn code(&self) -> &'static str {
         self.code
     }

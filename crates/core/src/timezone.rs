@@ -7,6 +7,11 @@ pub fn parse_timezone(name: &str) -> Option<Tz> {
     name.parse::<Tz>().ok()
 }
 
+/// Every name [`parse_timezone`] accepts.
+pub fn timezone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,9 +74,10 @@ impl Validation {
     }
 }
 
-/// Lower-cases and trims an email address so one person has one account.
+/// Lower-cases an email address so one person has one account. Not
+/// trimmed: an address with spaces is refused, not repaired.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    email.to_lowercase()
 }
 
 /// A deliberately plain syntax check: one `@`, a non-empty local part, a
@@ -95,9 +96,24 @@ pub fn email_problem(email: &str) -> Option<String> {
     (!valid).then(|| "must be a valid email address".to_owned())
 }
 
-/// A required human-readable name: present after trimming and not huge.
+/// What a required name must contain somewhere, as a JSON Schema pattern:
+/// one character that is neither whitespace nor a control character
+/// (exactly [`is_blank_char`]). Spelled out rather than `\S`, whose meaning
+/// differs between regex engines.
+pub const VISIBLE_CHAR_PATTERN: &str =
+    r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
+/// Whitespace (Unicode `White_Space`) or a control character: a name made
+/// only of these is empty.
+pub fn is_blank_char(c: char) -> bool {
+    c.is_whitespace() || c.is_control()
+}
+
+/// A required human-readable name: at least one visible character
+/// ([`VISIBLE_CHAR_PATTERN`]) and at most `max_chars` characters as sent
+/// (the stored name is trimmed).
 pub fn name_problem(name: &str, max_chars: usize) -> Option<String> {
-    if name.trim().is_empty() {
+    if name.chars().all(is_blank_char) {
         Some("must not be empty".to_owned())
     } else if name.chars().count() > max_chars {
         Some(format!("must be at most {max_chars} characters long"))
@@ -112,7 +128,7 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
+        assert_eq!(normalize_email("Ada@Example.COM"), "ada@example.com");
         assert!(email_problem("ada@example.com").is_none());
         for bad in [
             "",
@@ -161,19 +177,26 @@ pub fn derive_initials(name: &str) -> String {
         .collect()
 }
 
-/// An optional text field: trimmed, empty means absent, bounded length.
+/// An optional text field: at most `max_chars` characters as sent (the
+/// documented `maxLength`), then trimmed; empty means absent.
 pub fn optional_text(value: &Option<String>, max_chars: usize) -> Result<Option<String>, String> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
+    match value.as_deref() {
         Some(text) if text.chars().count() > max_chars => {
             Err(format!("must be at most {max_chars} characters long"))
         }
-        Some(text) => Ok(Some(text.to_owned())),
+        None => Ok(None),
+        Some(text) => Ok(Some(text.trim())
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)),
     }
 }
 
-/// A BCP 47 language tag in its common shapes: `fr`, `fr-FR`, `zh-Hant-TW`.
+/// A BCP 47 language tag in its common shapes: `fr`, `fr-FR`, `zh-Hant-TW`,
+/// at most 35 characters.
 pub fn locale_problem(tag: &str) -> Option<String> {
+    if tag.len() > 35 {
+        return Some("must be at most 35 characters long".to_owned());
+    }
     let mut parts = tag.split('-');
     let language_ok = parts
         .next()

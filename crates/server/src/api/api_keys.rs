@@ -34,9 +34,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct ApiKeyIn {
     /// What the key is for, so it can be recognised later.
     #[schema(example = "Zapier")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// `["read"]` for a read-only key; both when absent.
-    #[schema(example = json!(["read", "write"]))]
+    #[schema(example = json!(["read", "write"]), min_items = 1)]
     pub scopes: Option<Vec<Scope>>,
 }
 

@@ -34,20 +34,33 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct SignupIn {
     #[schema(example = "Acme Design Studio")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub organization_name: String,
     /// The owner's full name.
     #[schema(example = "Ada Lovelace")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     #[schema(example = "ada@example.com")]
+    #[schema(value_type = crate::api::dto::formats::EmailAddress)]
     pub email: String,
     /// At least 10 characters. If the email already has an account, its current password.
     #[schema(example = "correct horse battery staple", min_length = 10)]
     pub password: String,
     /// IANA time zone; UTC when absent.
     #[schema(example = "Europe/Paris")]
+    #[schema(value_type = Option<crate::api::dto::formats::TimeZoneName>)]
     pub timezone: Option<String>,
     /// ISO 4217 currency; EUR when absent.
     #[schema(example = "EUR")]
+    #[schema(value_type = Option<crate::api::dto::formats::CurrencyCode>)]
     pub currency: Option<String>,
 }
 
@@ -209,7 +222,7 @@ pub struct LogoutIn {
 /// refresh token, or else the session of the access token sent. Its access
 /// and refresh tokens stop working at once.
 #[utoipa::path(post, path = "/logout", tag = "Authentication", security(()),
-    request_body(content = LogoutIn, description = "Optional when authenticated with a user access token"),
+    request_body(content = Option<LogoutIn>, description = "Optional when authenticated with a user access token"),
     responses(
         (status = 204, description = "Signed out"),
         (status = 400, description = "`validation_failed`: neither a refresh token nor a user access token was given", body = ErrorBody),

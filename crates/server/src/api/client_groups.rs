@@ -41,6 +41,7 @@ list_query! {
         /// Case-insensitive search in name and initials.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
     }
 }

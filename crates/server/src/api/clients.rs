@@ -41,6 +41,7 @@ list_query! {
         /// Case-insensitive search in name, email and initials.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
         /// Only clients in this group.
         pub group_id: Option<ClientGroupId>,

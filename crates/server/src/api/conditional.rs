@@ -1,6 +1,6 @@
 //! `If-Match`: optimistic concurrency. Single objects carry an `ETag` (their
-//! version); a write that sends `If-Match` only applies to that version and
-//! otherwise answers `412 precondition_failed`.
+//! version); a write that sends `If-Match` only applies to one of the
+//! versions named and otherwise answers `412 precondition_failed`.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::IF_MATCH;
@@ -8,17 +8,22 @@ use axum::http::request::Parts;
 
 use super::error::{ApiError, Code};
 
-/// The version a write requires, if the client named one.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct IfMatch(pub Option<i64>);
+/// The versions a write accepts, if the client named any (`*` names none).
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(pub Option<Vec<i64>>);
 
 impl IfMatch {
-    /// Fails with 412 unless the current version is the one required.
+    /// Fails with 412 unless the current version is one of those required.
     pub fn check(&self, current_version: i64) -> Result<(), ApiError> {
-        match self.0 {
-            Some(required) if required != current_version => Err(stale()),
+        match &self.0 {
+            Some(allowed) if !allowed.contains(&current_version) => Err(stale()),
             _ => Ok(()),
         }
+    }
+
+    /// Whether the client named versions (a missing record matches none).
+    pub fn names_versions(&self) -> bool {
+        self.0.is_some()
     }
 }
 
@@ -29,6 +34,26 @@ pub fn stale() -> ApiError {
     )
 }
 
+/// The version each listed tag names: `"N"` or `W/"N"` (weak tags compare
+/// equal, as versions are exact). Any other value is a well-formed request
+/// that names no version we ever issued, so it matches nothing (412), as
+/// RFC 9110 answers an `If-Match` list without a current tag; `*` names none.
+fn parse(text: &str) -> IfMatch {
+    if text.trim() == "*" {
+        return IfMatch(None);
+    }
+    let versions = text
+        .split(',')
+        .filter_map(|tag| {
+            let tag = tag.trim();
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            let digits = tag.strip_prefix('"')?.strip_suffix('"')?;
+            digits.parse::<i64>().ok()
+        })
+        .collect();
+    IfMatch(Some(versions))
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
@@ -36,16 +61,38 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let Some(value) = parts.headers.get(IF_MATCH) else {
             return Ok(IfMatch(None));
         };
-        let text = value.to_str().map_err(|_| stale())?.trim();
-        if text == "*" {
-            return Ok(IfMatch(None));
+        // Bytes outside visible ASCII cannot spell one of our tags.
+        Ok(value
+            .to_str()
+            .map(parse)
+            .unwrap_or(IfMatch(Some(Vec::new()))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_versions_of_our_tags() {
+        assert_eq!(parse("*").0, None);
+        assert_eq!(parse("\"3\"").0, Some(vec![3]));
+        assert_eq!(parse("W/\"3\" ,\t\"4\"").0, Some(vec![3, 4]));
+        for foreign in ["", "3", "\"\"", "\"a\"", "W/3", "**"] {
+            assert_eq!(
+                parse(foreign).0,
+                Some(vec![]),
+                "{foreign:?} names no version"
+            );
         }
-        // Any listed tag that parses names the version; weak tags compare equal.
-        let version = text
-            .split(',')
-            .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-            .find_map(|t| t.parse::<i64>().ok());
-        // A tag we never issued can never match.
-        version.map(|v| IfMatch(Some(v))).ok_or_else(stale)
+    }
+
+    #[test]
+    fn any_listed_version_matches() {
+        let m = parse("\"1\", \"2\"");
+        assert!(m.check(2).is_ok());
+        assert!(m.check(3).is_err());
+        assert!(parse("*").check(7).is_ok());
+        assert!(parse("\"x\"").check(1).is_err());
     }
 }

@@ -44,6 +44,7 @@ list_query! {
         /// Case-insensitive search in name, surname and email.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
         /// Only contacts of this client.
         pub client_id: Option<ClientId>,
@@ -58,6 +59,7 @@ list_query! {
         /// Case-insensitive search in name, surname and email.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
         /// Only contacts with exactly this email address (case-insensitive).
         pub email: Option<String>,

@@ -45,6 +45,7 @@ list_query! {
         /// Case-insensitive search in key and label.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
     }
 }
@@ -138,6 +139,7 @@ pub async fn create_custom_field(
     responses(
         (status = 200, description = "Replaced", body = Data<CustomFieldOut>),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
+        (status = 409, description = "`conflict`: `entity`, `key` or `type` differs from the definition's (they never change; `details` names each)", body = ErrorBody),
         (status = 412, description = "`precondition_failed`: the definition changed since that ETag", body = ErrorBody),
     ))]
 pub async fn replace_custom_field(
@@ -170,6 +172,7 @@ pub async fn replace_custom_field(
     responses(
         (status = 200, description = "Updated", body = Data<CustomFieldOut>),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
+        (status = 409, description = "`conflict`: `entity`, `key` or `type` differs from the definition's (they never change; `details` names each)", body = ErrorBody),
         (status = 412, description = "`precondition_failed`: the definition changed since that ETag", body = ErrorBody),
     ))]
 pub async fn patch_custom_field(

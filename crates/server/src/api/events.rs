@@ -41,6 +41,7 @@ pub struct EventListQuery {
     #[param(value_type = Option<String>, format = DateTime, example = "2026-03-01T00:00:00Z")]
     pub since: Option<DateTime<Utc>>,
     /// The `meta.next_cursor` of the previous page.
+    #[param(pattern = "^YzE[A-Za-z0-9_-]{21}$")]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 1000.
     #[param(minimum = 1, maximum = 1000, default = 50)]

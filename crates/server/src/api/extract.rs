@@ -45,7 +45,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(body_rejection)?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // No body, or JSON `null` (the document's "no object"), is absent.
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(OptionalJson(None));
         }
         if !is_json(content_type.as_ref()) {

@@ -43,8 +43,16 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let Some(key) = request.headers().get(HEADER).cloned() else {
         return next.run(request).await;
     };
-    let key = match key.to_str().map(str::trim) {
-        Ok(k) if !k.is_empty() && k.len() <= MAX_KEY_LEN => k.to_owned(),
+    // Exactly the documented pattern: printable ASCII, no surrounding spaces.
+    let well_formed = |k: &str| {
+        !k.is_empty()
+            && k.len() <= MAX_KEY_LEN
+            && k.bytes().all(|b| (b' '..=b'~').contains(&b))
+            && !k.starts_with(' ')
+            && !k.ends_with(' ')
+    };
+    let key = match key.to_str() {
+        Ok(k) if well_formed(k) => k.to_owned(),
         _ => {
             return ApiError::new(
                 Code::InvalidHeader,

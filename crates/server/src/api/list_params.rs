@@ -10,14 +10,15 @@ use stint_store::filters::StatusFilter;
 use super::error::{ApiError, Code};
 
 /// `status=active` (default: not archived), `archived`, `all`, or exact
-/// statuses from `exact` (comma-separated).
+/// statuses from `exact` (comma-separated, no spaces), exactly as each
+/// list's documented pattern says.
 pub fn status_filter(value: Option<&str>, exact: &[&str]) -> Result<StatusFilter, ApiError> {
-    match value.map(str::trim) {
-        None | Some("") | Some("active") => Ok(StatusFilter::Active),
+    match value {
+        None | Some("active") => Ok(StatusFilter::Active),
         Some("archived") => Ok(StatusFilter::Archived),
         Some("all") => Ok(StatusFilter::All),
         Some(list) => {
-            let values: Vec<String> = list.split(',').map(|s| s.trim().to_owned()).collect();
+            let values: Vec<String> = list.split(',').map(str::to_owned).collect();
             if let Some(bad) = values.iter().find(|v| !exact.contains(&v.as_str())) {
                 let mut allowed = vec!["active", "archived", "all"];
                 allowed.extend(exact.iter().filter(|e| !["active", "archived"].contains(e)));

@@ -42,6 +42,7 @@ list_query! {
         /// Case-insensitive search in name, surname and email.
         pub q: Option<String>,
         /// `active` (default: active and invited members), `archived` (inactive ones), `all`, or exactly `invited` or `inactive`.
+        #[param(pattern = "^(active|archived|all|(invited|inactive)(,(invited|inactive))*)$")]
         pub status: Option<String>,
         /// Only members with this role.
         pub role: Option<Role>,

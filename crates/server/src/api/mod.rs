@@ -100,6 +100,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 pub fn openapi_document_with_every_schema() -> utoipa::openapi::OpenApi {
     let mut doc = documented().split_for_parts().1;
     utoipa::Modify::modify(&openapi::StandardErrors, &mut doc);
+    utoipa::Modify::modify(&openapi::PatchSchemas, &mut doc);
     doc
 }
 

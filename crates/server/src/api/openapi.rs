@@ -234,10 +234,18 @@ impl Modify for StandardErrors {
                     }
                     utoipa::openapi::RefOr::Ref(_) => false,
                 });
+                let mut has_header = false;
                 for parameter in op.parameters.iter_mut().flatten() {
                     if let utoipa::openapi::RefOr::T(parameter) = parameter {
-                        constrain_header(parameter);
+                        has_header |= constrain_parameter(parameter);
                     }
+                }
+                if has_header {
+                    op.responses.responses.entry("409".to_owned()).or_insert_with(|| {
+                        error_response(
+                            "`idempotency_key_reused` (the `Idempotency-Key` came with another request) or `idempotency_key_in_use`",
+                        )
+                    });
                 }
                 let responses = &mut op.responses.responses;
                 let mut add = |status: &str, description: &str| {
@@ -245,16 +253,36 @@ impl Modify for StandardErrors {
                         .entry(status.to_owned())
                         .or_insert_with(|| error_response(description));
                 };
-                if has_body || has_query {
-                    add(
-                        "400",
-                        "`invalid_json`, `validation_failed` (details name each field), `unknown_field`, `invalid_query` or `invalid_cursor`",
-                    );
+                if has_body || has_query || has_header {
+                    let mut codes = Vec::new();
+                    if has_body {
+                        codes.extend([
+                            "`invalid_json`",
+                            "`validation_failed` (details name each field)",
+                            "`unknown_field`",
+                        ]);
+                    }
+                    if has_query {
+                        codes.extend(["`invalid_query`", "`invalid_cursor`"]);
+                    }
+                    if has_header {
+                        codes.push("`invalid_header` (a malformed `Idempotency-Key`)");
+                    }
+                    add("400", &one_of(&codes));
                 }
                 if !public {
                     add(
                         "401",
                         "`missing_credentials`, `invalid_token`, `token_expired`, `token_revoked`, `invalid_credentials`, `account_inactive` or `public_api_inactive`",
+                    );
+                }
+                let filters_custom_fields = op.parameters.iter().flatten().any(
+                    |p| matches!(p, utoipa::openapi::RefOr::T(p) if p.name == "custom_fields"),
+                );
+                if filters_custom_fields && !has_id {
+                    add(
+                        "404",
+                        "`not_found`: a `custom_fields[KEY]` filter names no custom field of this resource (`details` names it)",
                     );
                 }
                 let body_refers = body_has_ids && !public;
@@ -296,23 +324,141 @@ impl Modify for StandardErrors {
     }
 }
 
-/// The exact shapes of the conditional-request and idempotency headers, so
-/// clients (and generated tests) know what a well-formed value is.
-fn constrain_header(parameter: &mut utoipa::openapi::path::Parameter) {
+/// `a`, `a or b`, `a, b or c`.
+fn one_of(items: &[&str]) -> String {
+    match items.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// The exact shape of the idempotency header, so clients (and generated
+/// tests) know what a well-formed value is; anything else answers `400
+/// invalid_header`. Whether the parameter is that header.
+/// The `custom_fields[KEY]=VALUE` filters get their key shape too, and a
+/// report's `group_by` its list of dimensions.
+fn constrain_parameter(parameter: &mut utoipa::openapi::path::Parameter) -> bool {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    let (pattern, max) = match parameter.name.as_str() {
-        "If-Match" => (r#"^(\*|(W/)?"[0-9]+"(\s*,\s*(W/)?"[0-9]+")*)$"#, 200),
-        "Idempotency-Key" => ("^[!-~]([ -~]{0,253}[!-~])?$", 255),
-        _ => return,
-    };
-    parameter.schema = Some(
-        ObjectBuilder::new()
+    if parameter.name == "custom_fields" {
+        parameter.schema = Some(super::dto::formats::custom_field_filters().into());
+        return false;
+    }
+    if parameter.name == "group_by" {
+        parameter.schema = Some(super::reports::group_by_schema().into());
+        parameter.style = Some(utoipa::openapi::path::ParameterStyle::Form);
+        parameter.explode = Some(false);
+        // The example must be a list too (the field is private: via JSON).
+        if let Ok(mut value) = serde_json::to_value(&*parameter) {
+            value["example"] = serde_json::json!(["client", "month"]);
+            if let Ok(with_example) = serde_json::from_value(value) {
+                *parameter = with_example;
+            }
+        }
+        return false;
+    }
+    let schema = match parameter.name.as_str() {
+        // Any value is a well-formed request: a tag that is not one of ours
+        // matches nothing (412). The plain string lets generic clients and
+        // test generators use their own RFC 9110 ETag values.
+        "If-Match" => ObjectBuilder::new().schema_type(Type::String),
+        "Idempotency-Key" => ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some(pattern))
-            .max_length(Some(max))
-            .build()
-            .into(),
-    );
+            .pattern(Some("^[!-~]([ -~]{0,253}[!-~])?$"))
+            .max_length(Some(255)),
+        _ => return false,
+    };
+    parameter.schema = Some(schema.build().into());
+    parameter.name == "Idempotency-Key"
+}
+
+/// PATCH bodies are merged into the record's full input and parsed as one
+/// (`api/patch.rs`), so a PATCH accepts exactly what the input accepts,
+/// field by field, with nothing required. Each `XPatch` schema is therefore
+/// the `XIn` schema without `required` (keeping the patch's own
+/// description): a field that cannot be cleared is not nullable, a name
+/// keeps its length limits, and the two cannot drift apart.
+pub struct PatchSchemas;
+
+/// Patches whose full input is not named `XIn`.
+const PATCH_INPUTS: [(&str, &str); 3] = [
+    ("ProfilePatch", "ProfileSettings"),
+    ("DefaultsPatch", "DefaultsSettings"),
+    ("InvoicingPatch", "InvoicingSettings"),
+];
+
+/// Sections of the settings patch: objects merged key by key, never null.
+const NON_NULLABLE_SECTIONS: &str = "SettingsPatch";
+
+fn without_null(schema: &mut serde_json::Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(serde_json::Value::Array(types)) = object.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [single] = types.as_slice() {
+            let single = single.clone();
+            object.insert("type".into(), single);
+        }
+    }
+    let branches = object.remove("oneOf");
+    if let Some(serde_json::Value::Array(mut branches)) = branches {
+        branches.retain(|b| b.get("type").is_none_or(|t| t != "null"));
+        match <[serde_json::Value; 1]>::try_from(branches) {
+            Ok([serde_json::Value::Object(only)]) => object.extend(only),
+            Ok([other]) => {
+                object.insert("oneOf".into(), serde_json::Value::Array(vec![other]));
+            }
+            Err(rest) => {
+                object.insert("oneOf".into(), serde_json::Value::Array(rest));
+            }
+        }
+    }
+}
+
+impl Modify for PatchSchemas {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let patches: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| name.ends_with("Patch"))
+            .cloned()
+            .collect();
+        for patch in patches {
+            let input = PATCH_INPUTS
+                .iter()
+                .find(|(p, _)| *p == patch)
+                .map(|(_, input)| (*input).to_owned())
+                .unwrap_or_else(|| format!("{}In", patch.trim_end_matches("Patch")));
+            let Some(Ok(current)) = components.schemas.get(&patch).map(serde_json::to_value) else {
+                continue;
+            };
+            let mut derived = match components.schemas.get(&input).map(serde_json::to_value) {
+                Some(Ok(input)) => input,
+                _ if patch == NON_NULLABLE_SECTIONS => current.clone(),
+                _ => continue,
+            };
+            let Some(object) = derived.as_object_mut() else {
+                continue;
+            };
+            object.remove("required");
+            if patch == NON_NULLABLE_SECTIONS
+                && let Some(serde_json::Value::Object(properties)) = object.get_mut("properties")
+            {
+                properties.values_mut().for_each(without_null);
+            }
+            match current.get("description") {
+                Some(description) => object.insert("description".into(), description.clone()),
+                None => object.remove("description"),
+            };
+            if let Ok(schema) = serde_json::from_value(derived) {
+                components.schemas.insert(patch, schema);
+            }
+        }
+    }
 }
 
 /// Drops component schemas nothing refers to. utoipa inlines the object of a

@@ -47,6 +47,7 @@ list_query! {
         /// included), `archived`, `all`, or exact statuses, comma-separated
         /// (`completed`, `active,completed`; inside a list `active` is the
         /// exact status).
+        #[param(pattern = "^(active|archived|all|(active|completed|archived)(,(active|completed|archived))*)$")]
         pub status: Option<String>,
         /// Only projects of this client.
         pub client_id: Option<ClientId>,

@@ -47,10 +47,32 @@ pub struct TimeReportQuery {
     pub topic_id: Option<TopicId>,
     pub billable: Option<bool>,
     /// `completed` or `invoiced`, comma-separated (running timers are never counted).
+    #[param(pattern = "^(running|completed|invoiced)(,(running|completed|invoiced))*$")]
     pub status: Option<String>,
     pub invoiced: Option<bool>,
     pub tag: Option<String>,
     pub q: Option<String>,
+}
+
+/// The dimensions a time report groups by, in the order of the document.
+const DIMENSIONS: [&str; 9] = [
+    "client", "project", "member", "task", "service", "topic", "day", "week", "month",
+];
+
+/// `group_by` is a comma-separated list (`style: form, explode: false`) of
+/// one to three distinct dimensions; `api/openapi.rs` documents it so.
+pub fn group_by_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(DIMENSIONS)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(3))
+        .unique_items(true)
+        .build()
 }
 
 fn dimensions(group_by: &str) -> Result<Vec<Dimension>, ApiError> {
@@ -63,7 +85,11 @@ fn dimensions(group_by: &str) -> Result<Vec<Dimension>, ApiError> {
         ])
     };
     let mut out = Vec::new();
-    for part in group_by.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    // Exactly the documented list: no spaces, no empty items.
+    if group_by.split(',').any(str::is_empty) {
+        return Err(refuse("must name one to three dimensions".into()));
+    }
+    for part in group_by.split(',') {
         let dimension = Dimension::parse(part).ok_or_else(|| {
             refuse(format!("has an unknown dimension `{part}`; use client, project, member, task, service, topic, day, week or month"))
         })?;

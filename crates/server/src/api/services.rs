@@ -54,6 +54,7 @@ list_query! {
         /// Case-insensitive search in name and description.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
         /// Only `hourly` or only `fixed` services.
         pub kind: Option<ServiceKind>,

@@ -38,6 +38,7 @@ list_query! {
         pub q: Option<String>,
         /// `active` (default: every task not archived), `archived`, `all`, or
         /// exact statuses, comma-separated (`open,in_progress`).
+        #[param(pattern = "^(active|archived|all|(open|in_progress|done|cancelled|archived)(,(open|in_progress|done|cancelled|archived))*)$")]
         pub status: Option<String>,
         /// Only tasks of this client.
         pub client_id: Option<ClientId>,

@@ -36,6 +36,7 @@ list_query! {
         /// Case-insensitive search in the name.
         pub q: Option<String>,
         /// `active` (default), `archived` or `all`.
+        #[param(pattern = "^(active|archived|all)$")]
         pub status: Option<String>,
     }
 }

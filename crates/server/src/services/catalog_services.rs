@@ -43,7 +43,7 @@ pub(crate) async fn currency_of<E: Exec>(
     input: Option<&str>,
     v: &mut Validation,
 ) -> Result<(String, Option<Currency>), ApiError> {
-    let code = match input.map(|c| c.trim().to_uppercase()) {
+    let code = match input.map(str::to_owned) {
         Some(code) => code,
         None => db.organization().await?.currency,
     };
@@ -92,10 +92,11 @@ pub(crate) fn percent_of(field: &str, text: Option<&DecimalText>, v: &mut Valida
 
 /// A Rec. 20 unit code (upper-cased), or `default` when absent.
 pub(crate) fn unit_code_of(input: &Option<String>, default: &str, v: &mut Validation) -> String {
-    match input.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    // Exactly one of the documented codes, as sent.
+    match input.as_deref() {
         None => default.to_owned(),
         Some(code) => {
-            let code = code.to_uppercase();
+            let code = code.to_owned();
             if !is_unit_code(&code) {
                 v.add(
                     "unit_code",
@@ -177,8 +178,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.service(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(&mut tx, build(&current)?).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     // Client rates are minor units of the service's currency: changing it
     // would silently reprice them.
     if values.currency != current.currency
@@ -364,7 +367,7 @@ pub async fn put_rate(
         }
         None => {
             // No version of a missing rate can match.
-            if if_match.0.is_some() {
+            if if_match.names_versions() {
                 return Err(stale());
             }
             tx.insert_client_service_rate(client, service, rate, now)

@@ -42,7 +42,9 @@ async fn validate(
         }
     };
     let initials = text("initials", &input.initials, 10);
-    let email = text("email", &input.email, 254).map(|e| normalize_email(&e));
+    // Coded values (email, country, locale, currency) are checked exactly as
+    // sent, as the document describes them; only free text is trimmed.
+    let email = input.email.as_deref().map(normalize_email);
     let phone = text("phone", &input.phone, 50);
     let vat_number = text("vat_number", &input.vat_number, 50);
     let company_number = text("company_number", &input.company_number, 50);
@@ -51,9 +53,8 @@ async fn validate(
     let postal_code = text("address.postal_code", &address.postal_code, 20);
     let city = text("address.city", &address.city, 100);
     let region = text("address.region", &address.region, 100);
-    let country_code =
-        text("address.country_code", &address.country_code, 2).map(|c| c.to_uppercase());
-    let locale = text("locale", &input.locale, 35);
+    let country_code = address.country_code.clone();
+    let locale = input.locale.clone();
     let notes = text("notes", &input.notes, 10_000);
     if let Some(e) = &email {
         v.check("email", email_problem(e));
@@ -69,7 +70,7 @@ async fn validate(
     if let Some(l) = &locale {
         v.check("locale", locale_problem(l));
     }
-    let currency = match input.currency.as_deref().map(|c| c.trim().to_uppercase()) {
+    let currency = match input.currency.as_deref().map(str::to_owned) {
         Some(code) => {
             if Currency::from_code(&code).is_none() {
                 v.add("currency", "must be an ISO 4217 code such as EUR");
@@ -97,11 +98,11 @@ async fn validate(
     if let Some(contact) = input.default_contact_id
         && !tx.belongs(contact, "client_id", id.uuid()).await?
     {
+        // Another client's contact is, for this client, a contact that
+        // does not exist: a missing reference (404 when alone), which no
+        // document can tell apart from a valid id beforehand.
         if tx.exists(contact).await? {
-            v.add(
-                "default_contact_id",
-                "must be one of this client's contacts",
-            );
+            v.missing("default_contact_id", "contact of this client");
         } else {
             v.missing("default_contact_id", "contact");
         }
@@ -174,8 +175,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.client(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(&mut tx, id, build(&current)?).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if !tx.update_client(id, &values, current.version, now).await? {
         return Err(stale());
     }

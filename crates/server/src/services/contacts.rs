@@ -186,8 +186,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.contact(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(&mut tx, build(&current)?).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     // Neither side effect happens when nothing changes: the contact is
     // already its client's primary, and it has not moved.
     if values.is_primary {

@@ -12,7 +12,12 @@ use stint_store::{Exec, Tenant};
 
 use crate::api::error::{ApiError, Code};
 
+use super::custom_fields::is_key;
+
 const MAX_TEXT_CHARS: usize = 10_000;
+
+/// What a key that cannot name any custom field is told.
+const KEY_SHAPE: &str = "must be a custom field key: a lower-case letter, then up to 49 lower-case letters, digits or _";
 
 fn is_date(text: &str) -> bool {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() && text.len() == 10
@@ -67,8 +72,15 @@ pub async fn validate<E: Exec>(
     let mut refused = HashSet::new();
     for (key, value) in values.iter() {
         let field = format!("custom_fields.{key}");
+        // A key of the right shape names a definition, like an id names a
+        // record: an unknown one is a missing reference (404 when alone).
         let problem = match definitions.iter().find(|d| &d.key == key) {
-            None => Some(format!("is not a custom field of {entity}s")),
+            None if is_key(key) => {
+                v.missing(field, &format!("{entity} custom field"));
+                refused.insert(key.as_str());
+                continue;
+            }
+            None => Some(KEY_SHAPE.to_owned()),
             Some(definition) => value_problem(definition, value),
         };
         if let Some(problem) = problem {
@@ -115,25 +127,34 @@ pub async fn conditions<E: Exec>(
                 },
             ])
         };
-        let definition = definitions
-            .iter()
-            .find(|d| &d.key == key)
-            .ok_or_else(|| refuse(format!("is not a custom field of {entity}s")))?;
+        if !is_key(key) {
+            return Err(refuse(KEY_SHAPE.to_owned()));
+        }
+        // As in bodies, a well-formed key that names no definition is a
+        // reference to a record that does not exist.
+        let definition = definitions.iter().find(|d| &d.key == key).ok_or_else(|| {
+            ApiError::validation(vec![stint_core::FieldError {
+                field: field.clone(),
+                message: format!("no such {entity} custom field"),
+            }])
+        })?;
         let ok = match definition.field_type.as_str() {
             "number" => value.parse::<f64>().is_ok_and(f64::is_finite),
             "boolean" => value == "true" || value == "false",
             "date" => is_date(value),
             _ => true,
         };
-        if !ok {
-            return Err(refuse(format!(
-                "must be a valid {} value",
-                definition.field_type
-            )));
-        }
+        // A value the field cannot hold (`tier=many` on a number field)
+        // matches no record: compared as text, it equals no stored value.
+        // Refusing it would need the field's type in the document, which
+        // depends on the organization.
         out.push(CustomFieldCondition {
             key: key.clone(),
-            field_type: definition.field_type.clone(),
+            field_type: if ok {
+                definition.field_type.clone()
+            } else {
+                "text".to_owned()
+            },
             value: value.clone(),
         });
     }

@@ -71,6 +71,10 @@ fn validate(
         );
     }
     v.check("label", name_problem(&input.label, 200));
+    // Changing what cannot change conflicts with the record's state (409,
+    // details naming each field) unless the input is also invalid (400
+    // with every problem): the document cannot say a field is immutable.
+    let mut frozen = Vec::new();
     if let Some(current) = current {
         for (field, was, now) in [
             ("entity", current.entity.as_str(), entity),
@@ -78,10 +82,10 @@ fn validate(
             ("type", current.field_type.as_str(), field_type),
         ] {
             if was != now {
-                v.add(
-                    field,
-                    format!("cannot change after creation (it is `{was}`)"),
-                );
+                frozen.push(stint_core::FieldError {
+                    field: field.to_owned(),
+                    message: format!("cannot change after creation (it is `{was}`)"),
+                });
             }
         }
     }
@@ -120,6 +124,17 @@ fn validate(
             "options",
             format!("must be empty: only select and multi_select fields have choices, this is a {field_type} field"),
         );
+    }
+    if !v.is_empty() {
+        for problem in frozen {
+            v.add(problem.field, problem.message);
+        }
+    } else if !frozen.is_empty() {
+        return Err(ApiError::new(
+            Code::Conflict,
+            "The entity, key and type of a custom field cannot change after creation",
+        )
+        .with_details(frozen));
     }
     v.finish().map_err(ApiError::validation)?;
     Ok(CustomFieldValues {
@@ -190,8 +205,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.custom_field(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(build(&current)?, Some(&current))?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if !tx
         .update_custom_field(id, &values, current.version, now)
         .await?

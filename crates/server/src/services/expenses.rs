@@ -91,7 +91,7 @@ async fn validate(
     let currency_code = input
         .currency
         .as_deref()
-        .map(|c| c.trim().to_uppercase())
+        .map(str::to_owned)
         .unwrap_or(org.currency.clone());
     let currency = Currency::from_code(&currency_code);
     if currency.is_none() {
@@ -187,9 +187,11 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = visible(&mut tx, ctx, id).await?;
-    if_match.check(current.version)?;
     ensure_unlocked(&mut tx, &current).await?;
     let values = validate(state, ctx, &mut tx, build(&current)?).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if !tx.update_expense(id, &values, current.version, now).await? {
         return Err(stale());
     }

@@ -90,8 +90,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.member_group(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(&mut tx, build(&current)?).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if !tx
         .update_member_group(id, &values, current.version, now)
         .await?

@@ -63,7 +63,7 @@ async fn validate(
     let surname = text("surname", &input.surname, 100);
     let initials = text("initials", &input.initials, 10);
     let phone = text("phone", &input.phone, 50);
-    let timezone = text("timezone", &input.timezone, 64);
+    let timezone = input.timezone.clone();
     if let Some(tz) = &timezone
         && parse_timezone(tz).is_none()
     {
@@ -286,8 +286,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.member(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(&mut tx, build(&current)?, Validation::new()).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if own_profile_only && !same_beyond_profile(&current, &values) {
         return Err(ApiError::new(
             Code::InsufficientRole,

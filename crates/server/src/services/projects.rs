@@ -118,7 +118,7 @@ async fn validate(tx: &mut Tenant<Tx>, input: ProjectIn) -> Result<ProjectValues
         }
         None => None,
     };
-    let currency_code = match input.currency.as_deref().map(|c| c.trim().to_uppercase()) {
+    let currency_code = match input.currency.as_deref().map(str::to_owned) {
         Some(code) => code,
         None => match &client {
             Some(client) => client.currency.clone(),
@@ -237,8 +237,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.project(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(&mut tx, build(&current)?).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     // Tasks (and later time entries) carry the project's client; moving the
     // project would leave them pointing at the old one.
     if values.client_id != current.client_id()

@@ -275,18 +275,17 @@ fn validate(input: SettingsIn) -> Result<(SettingsValues, Document), ApiError> {
         postal_code: text("profile.address.postal_code", &address.postal_code, 20),
         city: text("profile.address.city", &address.city, 100),
         region: text("profile.address.region", &address.region, 100),
-        country_code: text("profile.address.country_code", &address.country_code, 2)
-            .map(|c| c.to_uppercase()),
+        country_code: address.country_code.clone(),
         vat_number: text("profile.vat_number", &p.vat_number, 50),
         company_number: text("profile.company_number", &p.company_number, 50),
-        email: text("profile.email", &p.email, 254).map(|e| normalize_email(&e)),
+        email: p.email.as_deref().map(normalize_email),
         phone: text("profile.phone", &p.phone, 50),
         website: text("profile.website", &p.website, 200),
         iban: text("profile.iban", &p.iban, 50),
         bic: text("profile.bic", &p.bic, 20),
         bank_name: text("profile.bank_name", &p.bank_name, 200),
     };
-    let locale = text("defaults.locale", &d.locale, 35);
+    let locale = d.locale.clone();
     let prefix = text("invoicing.prefix", &i.prefix, 20);
     let footer = text("invoicing.footer", &i.footer, 10_000);
     let notes = text("invoicing.notes", &i.notes, 10_000);
@@ -321,11 +320,11 @@ fn validate(input: SettingsIn) -> Result<(SettingsValues, Document), ApiError> {
             Err(e) => v.add("profile.bic", e),
         }
     }
-    let currency = d.currency.trim().to_uppercase();
+    let currency = d.currency.clone();
     if Currency::from_code(&currency).is_none() {
         v.add("defaults.currency", "must be an ISO 4217 code such as EUR");
     }
-    let timezone = d.timezone.trim().to_owned();
+    let timezone = d.timezone.clone();
     if parse_timezone(&timezone).is_none() {
         v.add(
             "defaults.timezone",
@@ -417,9 +416,11 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = effective(&mut tx).await?;
-    if_match.check(current.version)?;
     let input = crate::api::patch::merge(&to_in(&current), patch)?;
     let (mut values, document) = validate(input)?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     let Value::Object(map) = serde_json::to_value(&document).map_err(ApiError::internal)? else {
         return Err(corrupt("settings did not serialize as an object".into()));
     };

@@ -66,7 +66,9 @@ async fn validate(tx: &mut Tenant<Tx>, input: TaskIn) -> Result<TaskValues, ApiE
             Some(project) => match input.client_id {
                 None => client_id = project.client_id(),
                 Some(client) if client_known && project.client_id() != Some(client) => {
-                    v.add("project_id", "must be a project of the task's client");
+                    // Another client's project is a missing reference for
+                    // this client (404 when alone), as for a contact.
+                    v.missing("project_id", "project of the task's client");
                 }
                 Some(_) => {}
             },
@@ -153,8 +155,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.task(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(&mut tx, build(&current)?).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if !tx.update_task(id, &values, current.version, now).await? {
         return Err(stale());
     }

@@ -143,7 +143,6 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = visible(&mut tx, ctx, id).await?;
-    if_match.check(current.version)?;
     ensure_unlocked(&mut tx, &current).await?;
     let input = build(&current)?;
     let running = if current.is_running() {
@@ -152,6 +151,9 @@ pub async fn update(
         Running::Refused
     };
     let resolved = resolve(state, ctx, &mut tx, input, running, Some(id)).await?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if current.is_running() && resolved.values.status != "running" {
         return Err(ApiError::field(
             "ended_at",

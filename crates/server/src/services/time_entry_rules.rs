@@ -83,9 +83,13 @@ pub fn member_for(ctx: &Ctx, requested: Option<MemberId>) -> Result<MemberId, Ap
 
 fn tags(input: &[String], v: &mut Validation) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (i, tag) in input.iter().enumerate() {
-        let tag = tag.trim();
-        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+    // As documented: each tag has a visible character and at most 50
+    // characters as sent; at most 20 tags before duplicates are merged.
+    for (i, raw) in input.iter().enumerate() {
+        let tag = raw.trim();
+        if raw.chars().all(stint_core::validation::is_blank_char)
+            || raw.chars().count() > MAX_TAG_CHARS
+        {
             v.add(
                 format!("tags[{i}]"),
                 format!("must be 1 to {MAX_TAG_CHARS} characters"),
@@ -94,7 +98,7 @@ fn tags(input: &[String], v: &mut Validation) -> Vec<String> {
             out.push(tag.to_owned());
         }
     }
-    if out.len() > MAX_TAGS {
+    if input.len() > MAX_TAGS {
         v.add("tags", format!("at most {MAX_TAGS} tags"));
     }
     out

@@ -71,8 +71,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.topic(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(build(&current)?)?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     if !tx.update_topic(id, &values, current.version, now).await? {
         return Err(stale());
     }

@@ -27,7 +27,7 @@ async fn clients_crud_round_trip(backend: Backend) {
         .json(&json!({
             "name": "Globex Corporation",
             "email": "Billing@Globex.example",
-            "address": {"street": "1 Main St", "city": "Springfield", "country_code": "us"},
+            "address": {"street": "1 Main St", "city": "Springfield", "country_code": "US"},
             "payment_terms_days": 30,
         }))
         .expect(201)
@@ -166,6 +166,31 @@ async fn client_validation_names_fields(backend: Backend) {
             "name",
             "payment_terms_days"
         ]
+    );
+
+    // Codes and emails are taken exactly as the document lists them: a
+    // lower-case code or a padded email is refused, not repaired.
+    let resp = app
+        .post("/api/v1/clients")
+        .bearer(token)
+        .json(&json!({
+            "name": " \u{1}\t",
+            "email": " ada@example.com",
+            "address": {"country_code": "fr"},
+            "currency": "eur",
+        }))
+        .expect(400)
+        .await;
+    let mut fields: Vec<&str> = resp.body["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["address.country_code", "currency", "email", "name"]
     );
 
     let resp = app
@@ -424,16 +449,24 @@ async fn client_custom_fields_are_validated_and_filterable(backend: Backend) {
         names("/api/v1/clients?custom_fields[tags]=c&custom_fields[vip]=false").await,
         ["Non-EU one"]
     );
+    // A well-formed key that names no field is a missing reference (404);
+    // a key of the wrong shape is a malformed query (400).
     app.get("/api/v1/clients?custom_fields[nope]=1")
         .bearer(token)
-        .expect(400)
+        .expect(404)
         .await
-        .assert_code("invalid_query");
-    app.get("/api/v1/clients?custom_fields[tier]=many")
+        .assert_code("not_found");
+    app.get("/api/v1/clients?custom_fields[No]=1")
         .bearer(token)
         .expect(400)
         .await
         .assert_code("invalid_query");
+    // A value the field cannot hold matches nothing.
+    assert!(
+        names("/api/v1/clients?custom_fields[tier]=many")
+            .await
+            .is_empty()
+    );
 
     // PATCH merges custom fields key by key; null removes one.
     let id = eu.data()["id"].as_str().unwrap();

@@ -355,18 +355,26 @@ async fn entity_key_and_type_cannot_change(backend: Backend) {
             .patch(&path)
             .bearer(token)
             .json(&patch)
-            .expect(400)
+            .expect(409)
             .await;
-        resp.assert_code("validation_failed");
+        resp.assert_code("conflict");
         assert_eq!(fields(&resp), [field], "{patch}");
     }
     let resp = app
         .put(&path)
         .bearer(token)
         .json(&json!({"entity": "task", "key": "level", "label": "Level", "type": "select", "options": ["a"]}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["entity", "key", "type"]);
+    // With another problem as well, every problem is listed (400).
+    let resp = app
+        .put(&path)
+        .bearer(token)
+        .json(&json!({"entity": "task", "key": "level", "label": " ", "type": "select", "options": ["a"]}))
+        .expect(400)
+        .await;
+    assert_eq!(fields(&resp), ["entity", "key", "label", "type"]);
     // Repeating them unchanged is fine.
     app.put(&path)
         .bearer(token)
@@ -591,8 +599,9 @@ async fn other_organizations_custom_fields_are_invisible(backend: Backend) {
         .post("/api/v1/clients")
         .bearer(token)
         .json(&json!({"name": "B's client", "custom_fields": {"tier": 1}}))
-        .expect(400)
+        .expect(404)
         .await;
+    resp.assert_code("not_found");
     assert_eq!(fields(&resp), ["custom_fields.tier"]);
     let still = app.get(&path).bearer(&a.owner.access).expect(200).await;
     assert_eq!(still.data()["label"], "Tier");

@@ -71,7 +71,7 @@ async fn expenses_crud_round_trip(backend: Backend) {
         .bearer(token)
         .json(&json!({
             "date": "2026-02-27", "project_id": site, "category": " Travel ",
-            "description": "Train to the client", "amount": "42.5", "currency": "eur",
+            "description": "Train to the client", "amount": "42.5", "currency": "EUR",
             "vat_rate": "10", "billable": true, "reimbursable": true,
         }))
         .expect(201)

@@ -90,7 +90,7 @@ async fn products_crud_round_trip(backend: Backend) {
     let patched = app
         .patch(&path)
         .bearer(token)
-        .json(&json!({"unit_price": 13, "unit_code": "h87", "description": null}))
+        .json(&json!({"unit_price": 13, "unit_code": "H87", "description": null}))
         .expect(200)
         .await;
     assert_eq!(patched.data()["unit_price"], "13.00");

@@ -220,7 +220,7 @@ async fn project_currency_defaults_to_the_client_then_the_organization(backend: 
     let explicit = app
         .post("/api/v1/projects")
         .bearer(token)
-        .json(&json!({"name": "C", "client_id": usd, "currency": "gbp"}))
+        .json(&json!({"name": "C", "client_id": usd, "currency": "GBP"}))
         .expect(201)
         .await;
     assert_eq!(explicit.data()["currency"], "GBP");

@@ -102,7 +102,7 @@ async fn services_crud_round_trip(backend: Backend) {
     let patched = app
         .patch(&path)
         .bearer(token)
-        .json(&json!({"rate": 90, "rounding": 15, "vat_rate": "20", "unit_code": "day"}))
+        .json(&json!({"rate": 90, "rounding": 15, "vat_rate": "20", "unit_code": "DAY"}))
         .expect(200)
         .await;
     assert_eq!(patched.data()["rate"], "90.00");
@@ -136,7 +136,7 @@ async fn services_crud_round_trip(backend: Backend) {
     let replaced = app
         .put(&path)
         .bearer(token)
-        .json(&json!({"name": "Logo", "kind": "fixed", "rate": "1200", "currency": "usd"}))
+        .json(&json!({"name": "Logo", "kind": "fixed", "rate": "1200", "currency": "USD"}))
         .expect(200)
         .await;
     let data = replaced.data();

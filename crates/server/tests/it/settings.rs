@@ -48,10 +48,10 @@ async fn settings_patch_round_trip(backend: Backend) {
         .bearer(token)
         .json(&json!({
             "profile": {"name": "Acme Studio", "legal_name": "Acme Studio SAS",
-                        "address": {"street": "1 rue de la Paix", "city": "Paris", "country_code": "fr"},
+                        "address": {"street": "1 rue de la Paix", "city": "Paris", "country_code": "FR"},
                         "iban": "fr76 3000 6000 0112 3456 7890 189", "bic": "bnpafrpp",
                         "email": "Billing@Acme.example", "website": "https://acme.example"},
-            "defaults": {"currency": "usd", "timezone": "Europe/Paris", "locale": "fr-FR",
+            "defaults": {"currency": "USD", "timezone": "Europe/Paris", "locale": "fr-FR",
                          "default_vat_rate": "20", "time_rounding": 15},
             "invoicing": {"prefix": "F-", "next_number": 42, "number_format": "{prefix}{yy}{mm}-{seq:3}",
                           "footer": "Merci"},

@@ -19,7 +19,7 @@ async fn signup_creates_organization_owner_and_session(backend: Backend) {
         .json(&json!({
             "organization_name": "  Acme Design  ",
             "name": "Ada Lovelace",
-            "email": "  Ada@Example.COM ",
+            "email": "Ada@Example.COM",
             "password": "correct horse battery",
         }))
         .expect(201)

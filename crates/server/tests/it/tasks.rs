@@ -152,8 +152,9 @@ async fn task_client_follows_its_project(backend: Backend) {
             .post("/api/v1/tasks")
             .bearer(token)
             .json(&json!({"title": "C", "project_id": project, "client_id": globex}))
-            .expect(400)
+            .expect(404)
             .await;
+        resp.assert_code("not_found");
         assert_eq!(fields(&resp), ["project_id"]);
     }
     // Only a client.
@@ -187,7 +188,7 @@ async fn task_client_follows_its_project(backend: Backend) {
         .patch(&path)
         .bearer(token)
         .json(&json!({"project_id": site, "client_id": initech}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["project_id"]);
     // Setting only the client keeps the project, which must then match.
@@ -195,7 +196,7 @@ async fn task_client_follows_its_project(backend: Backend) {
         .patch(&path)
         .bearer(token)
         .json(&json!({"client_id": globex}))
-        .expect(400)
+        .expect(404)
         .await;
     assert_eq!(fields(&resp), ["project_id"]);
     // Leaving the project keeps the client.

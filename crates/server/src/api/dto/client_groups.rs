@@ -14,6 +14,11 @@ use super::common::RecordStatus;
 pub struct ClientGroupIn {
     /// What the group is called.
     #[schema(example = "Key accounts")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Up to 10 characters; derived from the name when absent.
     #[schema(example = "KA")]

@@ -33,6 +33,11 @@ impl ClientKind {
 #[serde(deny_unknown_fields)]
 pub struct ClientIn {
     #[schema(example = "Globex Corporation")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Derived from the name when absent.
     #[schema(example = "GC")]
@@ -41,6 +46,7 @@ pub struct ClientIn {
     #[serde(rename = "type", default)]
     pub kind: ClientKind,
     #[schema(example = "billing@globex.example")]
+    #[schema(value_type = Option<super::formats::EmailAddress>)]
     pub email: Option<String>,
     #[schema(example = "+33 1 23 45 67 89")]
     pub phone: Option<String>,
@@ -51,9 +57,11 @@ pub struct ClientIn {
     pub address: Option<Address>,
     /// BCP 47 language for documents sent to the client.
     #[schema(example = "fr-FR")]
+    #[schema(value_type = Option<super::formats::LanguageTag>)]
     pub locale: Option<String>,
     /// ISO 4217; the organization's currency when absent.
     #[schema(example = "EUR")]
+    #[schema(value_type = Option<super::formats::CurrencyCode>)]
     pub currency: Option<String>,
     #[schema(example = 30, minimum = 0, maximum = 365)]
     pub payment_terms_days: Option<i64>,
@@ -64,7 +72,7 @@ pub struct ClientIn {
     pub default_contact_id: Option<ContactId>,
     /// Values of the organization's client custom fields, by key.
     #[serde(default)]
-    #[schema(value_type = Object, example = json!({"vat_group": "EU"}))]
+    #[schema(schema_with = super::formats::custom_field_values)]
     pub custom_fields: Map<String, Value>,
     #[serde(default)]
     pub status: RecordStatus,

@@ -43,5 +43,6 @@ pub struct Address {
     pub region: Option<String>,
     /// ISO 3166-1 alpha-2, upper case.
     #[schema(example = "FR")]
+    #[schema(value_type = Option<super::formats::CountryCode>)]
     pub country_code: Option<String>,
 }

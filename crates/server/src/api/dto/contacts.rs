@@ -17,12 +17,18 @@ pub struct ContactIn {
     pub client_id: ClientId,
     /// Given name.
     #[schema(example = "Ada")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Family name.
     #[schema(example = "Lovelace")]
     pub surname: Option<String>,
     /// Stored in lower case.
     #[schema(example = "ada@globex.example")]
+    #[schema(value_type = super::formats::EmailAddress)]
     pub email: String,
     /// Role at the client.
     #[schema(example = "Head of Finance")]

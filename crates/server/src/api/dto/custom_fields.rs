@@ -97,6 +97,11 @@ pub struct CustomFieldIn {
     pub key: String,
     /// What people see.
     #[schema(example = "VAT group")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub label: String,
     /// What it holds; cannot change.
     #[serde(rename = "type")]

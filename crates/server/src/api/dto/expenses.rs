@@ -30,6 +30,7 @@ pub struct ExpenseIn {
     pub amount: DecimalText,
     /// ISO 4217; the organization's currency by default.
     #[schema(example = "EUR")]
+    #[schema(value_type = Option<super::formats::CurrencyCode>)]
     pub currency: Option<String>,
     /// VAT included in the amount, as a percentage; 0 by default.
     pub vat_rate: Option<DecimalText>,

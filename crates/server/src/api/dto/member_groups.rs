@@ -13,6 +13,11 @@ use super::common::RecordStatus;
 #[serde(deny_unknown_fields)]
 pub struct MemberGroupIn {
     #[schema(example = "Design")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Members of this organization, in any status.
     #[serde(default)]

@@ -40,9 +40,15 @@ impl MemberStatus {
 pub struct MemberInvite {
     /// Their sign-in email; read-only once invited.
     #[schema(example = "grace@example.com")]
+    #[schema(value_type = super::formats::EmailAddress)]
     pub email: String,
     /// Given name (or the full name when no surname is kept).
     #[schema(example = "Grace")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Family name.
     #[schema(example = "Hopper")]
@@ -54,6 +60,7 @@ pub struct MemberInvite {
     pub phone: Option<String>,
     /// IANA time zone; absent means the organization's.
     #[schema(example = "Europe/Paris")]
+    #[schema(value_type = Option<super::formats::TimeZoneName>)]
     pub timezone: Option<String>,
     /// `member` when absent; only owners may invite an `owner`.
     pub role: Option<Role>,
@@ -75,6 +82,11 @@ pub struct MemberInvite {
 pub struct MemberIn {
     /// Given name (or the full name when no surname is kept).
     #[schema(example = "Grace")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Family name.
     #[schema(example = "Hopper")]
@@ -86,6 +98,7 @@ pub struct MemberIn {
     pub phone: Option<String>,
     /// IANA time zone; absent means the organization's.
     #[schema(example = "Europe/Paris")]
+    #[schema(value_type = Option<super::formats::TimeZoneName>)]
     pub timezone: Option<String>,
     /// Only owners may grant or remove `owner`.
     pub role: Role,

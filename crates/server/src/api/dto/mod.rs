@@ -8,6 +8,7 @@ pub mod common;
 pub mod contacts;
 pub mod custom_fields;
 pub mod expenses;
+pub mod formats;
 pub mod member_groups;
 pub mod members;
 pub mod products;

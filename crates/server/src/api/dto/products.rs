@@ -65,6 +65,11 @@ impl VatCategory {
 pub struct ProductIn {
     /// What the product is called on invoices.
     #[schema(example = "USB-C cable, 2 m")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Stock keeping unit; unique within the organization when present.
     #[schema(example = "CAB-USBC-2M")]
@@ -77,9 +82,11 @@ pub struct ProductIn {
     pub unit_price: Option<DecimalText>,
     /// ISO 4217; the organization's currency when absent.
     #[schema(example = "EUR")]
+    #[schema(value_type = Option<super::formats::CurrencyCode>)]
     pub currency: Option<String>,
     /// UN/ECE Recommendation 20 unit code; `C62` (one) when absent.
     #[schema(example = "H87")]
+    #[schema(value_type = Option<super::formats::UnitCode>)]
     pub unit_code: Option<String>,
     /// VAT percentage with at most 2 decimals, 0 to 100. Required above 0
     /// for category `S`; 0 (the default) for every other category.

@@ -80,6 +80,11 @@ pub struct ProjectIn {
     pub client_id: Option<ClientId>,
     /// The project's name.
     #[schema(example = "Website redesign")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// A short reference, such as a purchase order or job number.
     #[schema(example = "WEB-2026")]
@@ -93,6 +98,7 @@ pub struct ProjectIn {
     /// ISO 4217; the client's currency when absent, else the organization's.
     /// Every amount of the project is in this currency.
     #[schema(example = "EUR")]
+    #[schema(value_type = Option<super::formats::CurrencyCode>)]
     pub currency: Option<String>,
     /// Hourly projects only: the rate billed per hour. When absent, rates
     /// come from members or services.
@@ -122,7 +128,7 @@ pub struct ProjectIn {
     pub member_ids: Vec<MemberId>,
     /// Values of the organization's project custom fields, by key.
     #[serde(default)]
-    #[schema(value_type = Object, example = json!({"department": "Design"}))]
+    #[schema(schema_with = super::formats::custom_field_values)]
     pub custom_fields: Map<String, Value>,
 }
 

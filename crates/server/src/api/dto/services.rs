@@ -104,6 +104,11 @@ impl<'de> Deserialize<'de> for Rounding {
 pub struct ServiceIn {
     /// What the service is called on time entries and invoices.
     #[schema(example = "Design")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Longer text for invoice lines.
     #[schema(example = "Interface and visual design")]
@@ -118,10 +123,12 @@ pub struct ServiceIn {
     /// ISO 4217; the organization's currency when absent. Client rates of
     /// the service are in this currency too.
     #[schema(example = "EUR")]
+    #[schema(value_type = Option<super::formats::CurrencyCode>)]
     pub currency: Option<String>,
     /// UN/ECE Recommendation 20 unit code; `HUR` for hourly and `C62` (one)
     /// for fixed services when absent.
     #[schema(example = "HUR")]
+    #[schema(value_type = Option<super::formats::UnitCode>)]
     pub unit_code: Option<String>,
     /// VAT percentage with at most 2 decimals, 0 to 100; 0 when absent.
     #[schema(example = "20.00")]

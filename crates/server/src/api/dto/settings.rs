@@ -104,6 +104,11 @@ impl ToSchema for TimeRounding {}
 pub struct ProfileSettings {
     /// The organization's name (also shown by `/me`).
     #[schema(example = "Acme Design Studio")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Registered legal name, when it differs.
     #[schema(example = "Acme Design Studio SAS")]
@@ -117,6 +122,7 @@ pub struct ProfileSettings {
     #[schema(example = "303 265 045")]
     pub company_number: Option<String>,
     #[schema(example = "billing@acme.example")]
+    #[schema(value_type = Option<super::formats::EmailAddress>)]
     pub email: Option<String>,
     #[schema(example = "+33 1 23 45 67 89")]
     pub phone: Option<String>,
@@ -139,12 +145,15 @@ pub struct ProfileSettings {
 pub struct DefaultsSettings {
     /// ISO 4217; members' hourly amounts are in this currency.
     #[schema(example = "EUR")]
+    #[schema(value_type = super::formats::CurrencyCode)]
     pub currency: String,
     /// IANA time zone in which dates of time entries are counted.
     #[schema(example = "Europe/Paris")]
+    #[schema(value_type = super::formats::TimeZoneName)]
     pub timezone: String,
     /// BCP 47 language of documents.
     #[schema(example = "fr-FR")]
+    #[schema(value_type = Option<super::formats::LanguageTag>)]
     pub locale: Option<String>,
     /// VAT percentage applied when nothing more specific says otherwise.
     #[schema(value_type = Option<String>, example = "20.00")]

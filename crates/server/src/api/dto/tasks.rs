@@ -51,6 +51,11 @@ impl TaskStatus {
 pub struct TaskIn {
     /// What is to be done.
     #[schema(example = "Draft the homepage wireframes")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub title: String,
     /// Details.
     #[schema(example = "Desktop and mobile, two variants each.")]
@@ -77,7 +82,7 @@ pub struct TaskIn {
     pub estimate_minutes: Option<i64>,
     /// Values of the organization's task custom fields, by key.
     #[serde(default)]
-    #[schema(value_type = Object, example = json!({"priority": "high"}))]
+    #[schema(schema_with = super::formats::custom_field_values)]
     pub custom_fields: Map<String, Value>,
 }
 

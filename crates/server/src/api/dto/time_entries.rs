@@ -43,7 +43,7 @@ pub struct TimeEntryIn {
     #[schema(example = "Wireframes for the checkout")]
     pub notes: Option<String>,
     #[serde(default)]
-    #[schema(example = json!(["design", "sprint-4"]))]
+    #[schema(schema_with = super::formats::tags)]
     pub tags: Vec<String>,
 }
 
@@ -208,6 +208,7 @@ pub struct StartTimerIn {
     pub service_id: Option<ServiceId>,
     pub notes: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = super::formats::tags)]
     pub tags: Vec<String>,
     pub billable: Option<bool>,
     /// When it started; now by default (to start a timer you forgot to start).

@@ -11,6 +11,24 @@ use utoipa::ToSchema;
 
 use crate::api::instant::Instant;
 
+/// One to 100 subscription patterns, each `*`, a `resource.*` or a type.
+fn event_patterns() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(crate::services::webhooks::event_types::patterns())),
+        )
+        .min_items(Some(1))
+        .max_items(Some(crate::services::webhooks::manage::MAX_PATTERNS))
+        .description(Some(
+            "Event types to receive: exact types from `GET /webhooks/event-types`, wildcards such as `invoice.*`, or `[\"*\"]` for everything.",
+        ))
+        .examples([serde_json::json!(["client.*", "time_entry.timer_stopped"])])
+        .build()
+}
+
 /// A webhook to create. PATCH takes the same fields, each optional.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -20,7 +38,7 @@ pub struct WebhookIn {
     pub url: String,
     /// Event types to receive: exact types from `GET /webhooks/event-types`,
     /// wildcards such as `invoice.*`, or `["*"]` for everything.
-    #[schema(example = json!(["client.*", "time_entry.timer_stopped"]))]
+    #[schema(schema_with = event_patterns)]
     pub events: Vec<String>,
     /// A note for whoever maintains the receiver.
     #[schema(example = "Sync to the accounting system")]

@@ -195,6 +195,18 @@ pub fn is_resource(resource: &str) -> bool {
     FAMILIES.iter().any(|f| f.resource == resource)
 }
 
+/// Every subscription pattern accepted: `*`, each `resource.*`, each type.
+pub fn patterns() -> Vec<String> {
+    let mut out = vec!["*".to_owned()];
+    out.extend(FAMILIES.iter().map(|f| format!("{}.*", f.resource)));
+    out.extend(FAMILIES.iter().flat_map(|f| {
+        f.actions
+            .iter()
+            .map(move |(action, _)| format!("{}.{action}", f.resource))
+    }));
+    out
+}
+
 /// Whether a subscription pattern (exact, `resource.*` or `*`) covers a type.
 pub fn matches(pattern: &str, event_type: &str) -> bool {
     match pattern.strip_suffix('*') {

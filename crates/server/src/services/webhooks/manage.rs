@@ -26,7 +26,7 @@ use crate::state::AppState;
 const RESOURCE: &str = "webhook";
 /// How long a rotated-out secret still signs deliveries.
 pub const ROTATION_OVERLAP_HOURS: i64 = 24;
-const MAX_PATTERNS: usize = 100;
+pub const MAX_PATTERNS: usize = 100;
 
 fn not_found() -> ApiError {
     ApiError::not_found("webhook")
@@ -81,7 +81,8 @@ pub fn event_patterns(patterns: &[String], v: &mut Validation) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::new();
     for (i, raw) in patterns.iter().enumerate() {
-        let pattern = raw.trim();
+        // Exactly as the document lists them.
+        let pattern = raw.as_str();
         let known = match pattern.strip_suffix(".*") {
             _ if pattern == "*" => true,
             Some(resource) => event_types::is_resource(resource),
@@ -160,8 +161,10 @@ pub async fn update(
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.webhook(id).await?.ok_or_else(not_found)?;
-    if_match.check(current.version)?;
     let values = validate(state, build(&current)?)?;
+    // Preconditions count only for a request that is otherwise valid
+    // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
+    if_match.check(current.version)?;
     let fresh_start = (values.enabled && !current.enabled) || values.url != current.url;
     if !tx
         .update_webhook(id, &values, current.version, now, fresh_start)

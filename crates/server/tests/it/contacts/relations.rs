@@ -168,15 +168,16 @@ async fn moving_a_contact_between_clients(backend: Backend) {
         .expect(200)
         .await;
     assert!(globex_now.data()["default_contact_id"].is_null());
-    // Ada exists but is now Initech's: naming her for Globex is invalid
-    // (400), not a reference to nothing (404).
+    // Ada exists but is now Initech's: for Globex she is a contact that
+    // does not exist (404 naming the field, "no such contact of this
+    // client"), as the document cannot tell her id apart from a valid one.
     let resp = app
         .patch(&format!("/api/v1/clients/{globex}"))
         .bearer(token)
         .json(&json!({"default_contact_id": ada}))
-        .expect(400)
+        .expect(404)
         .await;
-    resp.assert_code("validation_failed");
+    resp.assert_code("not_found");
     app.patch(&format!("/api/v1/clients/{globex}"))
         .bearer(token)
         .json(&json!({"notes": "still editable"}))

@@ -188,11 +188,12 @@ async fn project_custom_fields_are_validated_and_filterable(backend: Backend) {
         ["Design one"]
     );
     assert_eq!(names("?custom_fields%5Bpriority%5D=2").await, ["Ops one"]);
+    // A key that names no field of this entity: a missing reference.
     app.get("/api/v1/projects?custom_fields[vat_group]=EU")
         .bearer(token)
-        .expect(400)
+        .expect(404)
         .await
-        .assert_code("invalid_query");
+        .assert_code("not_found");
     let patched = app
         .patch(&format!("/api/v1/projects/{design}"))
         .bearer(token)
