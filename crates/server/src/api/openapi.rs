@@ -319,9 +319,91 @@ impl Modify for StandardErrors {
                 responses
                     .entry("429".to_owned())
                     .or_insert_with(rate_limited_response);
+                for (status, response) in responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(response) = response {
+                        add_error_example(status, response);
+                    }
+                }
             }
         }
     }
+}
+
+/// Gives an error response an example body with a code of its own status:
+/// without it every status would show the `ErrorBody` schema's one example
+/// (a 404) in `/docs`, which misleads people reading a 401 or a 409.
+fn add_error_example(status: &str, response: &mut utoipa::openapi::Response) {
+    let Some(utoipa::openapi::RefOr::T(content)) = response.content.get_mut("application/json")
+    else {
+        return;
+    };
+    let is_error_body = matches!(&content.schema, Some(utoipa::openapi::RefOr::Ref(r)) if r.ref_location.ends_with("/ErrorBody"));
+    if !is_error_body || content.example.is_some() {
+        return;
+    }
+    let (code, error, field) = match status {
+        "400" => (
+            "validation_failed",
+            "1 field is invalid; see details",
+            Some(("name", "must not be blank")),
+        ),
+        "401" => (
+            "missing_credentials",
+            "No credentials: send Authorization: Bearer <jwt>, Authorization: Token <token> or X-Api-Key: <token>",
+            None,
+        ),
+        "403" => (
+            "insufficient_role",
+            "This operation needs the owner or admin role",
+            None,
+        ),
+        "404" => ("not_found", "No such record in this organization", None),
+        "409" => (
+            "conflict",
+            "The change conflicts with the record's current state",
+            None,
+        ),
+        "412" => (
+            "precondition_failed",
+            "If-Match names version 3; the record is at version 4",
+            None,
+        ),
+        "413" => (
+            "payload_too_large",
+            "The body is larger than 1048576 bytes",
+            None,
+        ),
+        "415" => (
+            "unsupported_media_type",
+            "Send JSON with Content-Type: application/json",
+            None,
+        ),
+        "429" => (
+            "rate_limited",
+            "Rate limit of 100 requests per hour exceeded for this API key; retry after 1200 seconds",
+            None,
+        ),
+        "500" => (
+            "internal",
+            "Something failed inside the server; quote the request id to support",
+            None,
+        ),
+        "503" => (
+            "unavailable",
+            "The database is unreachable right now; retry later",
+            None,
+        ),
+        _ => return,
+    };
+    let mut example = serde_json::json!({
+        "error": error,
+        "code": code,
+        "request_id": "req_01jd8x2k4m6n8p9q0r1s2t3v4w",
+    });
+    if let Some((field, message)) = field {
+        example["details"] = serde_json::json!([{"field": field, "message": message}]);
+    }
+    content.example = Some(example);
 }
 
 /// `a`, `a or b`, `a, b or c`.
@@ -342,6 +424,14 @@ fn constrain_parameter(parameter: &mut utoipa::openapi::path::Parameter) -> bool
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     if parameter.name == "custom_fields" {
         parameter.schema = Some(super::dto::formats::custom_field_filters().into());
+        // An empty example, or "Try it out" in /docs would send Swagger UI's
+        // placeholder keys (`additionalProp1`) and be refused.
+        if let Ok(mut value) = serde_json::to_value(&*parameter) {
+            value["example"] = serde_json::json!({});
+            if let Ok(with_example) = serde_json::from_value(value) {
+                *parameter = with_example;
+            }
+        }
         return false;
     }
     if parameter.name == "group_by" {

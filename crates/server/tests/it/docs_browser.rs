@@ -121,3 +121,43 @@ async fn a_new_user_authorizes_with_an_api_key_and_tries_an_operation() {
     assert!(body.contains("Acme Browsing Ltd"), "{body}");
     browser.quit().await;
 }
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_and_secret_login_authorizes_and_the_example_body_creates_a_record() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let org = app.signup("Docs with a key pair").await;
+    app.activate_public_api(&org).await;
+    let key = app.create_key(&org, None).await;
+    let Some((browser, _profile)) = open_docs(&app).await else {
+        return;
+    };
+
+    let block = authorize_dialog_block(&browser, "clientCredentials").await;
+    let client_id = browser.element("input[type=text]", "", Some(&block)).await;
+    browser.type_into(&client_id, &key.api_key).await;
+    let secret = browser
+        .element("input[type=password]", "", Some(&block))
+        .await;
+    browser.type_into(&secret, &key.api_secret).await;
+    let authorize = browser
+        .element("button.authorize", "Authorize", Some(&block))
+        .await;
+    browser.click(&authorize).await;
+    // Swagger UI posts the pair to the token URL and keeps the JWT it gets.
+    browser
+        .element(".modal-ux .auth-container", "Logout", None)
+        .await;
+    close_dialog(&browser).await;
+
+    let (status, body) = try_it_out(&browser, "operations-Clients-create_client").await;
+    assert_eq!(
+        status, "201",
+        "the documented example creates a client: {body}"
+    );
+    let created: serde_json::Value = serde_json::from_str(&body).expect("a JSON body");
+    let id = created["data"]["id"].as_str().expect("an id").to_owned();
+    app.get(&format!("/api/v1/clients/{id}"))
+        .header("x-api-key", &key.token)
+        .expect(200)
+        .await;
+    browser.quit().await;
+}

@@ -29,7 +29,20 @@ impl ClientKind {
 
 /// A client to create (POST) or replace (PUT). Absent optional fields are
 /// empty; on PUT that clears them.
+// The example leaves out references (groups, default contact): "Try it out"
+// in /docs sends it as it is, and it must create a client in any organization.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Globex Corporation",
+    "type": "company",
+    "email": "billing@globex.example",
+    "phone": "+33 1 23 45 67 89",
+    "vat_number": "FR40303265045",
+    "address": {"street": "12 rue de la Paix", "postal_code": "75002", "city": "Paris", "country_code": "FR"},
+    "locale": "fr-FR",
+    "currency": "EUR",
+    "payment_terms_days": 30
+}))]
 #[serde(deny_unknown_fields)]
 pub struct ClientIn {
     #[schema(example = "Globex Corporation")]
