@@ -180,7 +180,7 @@ impl Browser {
 }
 
 impl Element {
-    fn from_json(value: &Value) -> Element {
+    pub fn from_json(value: &Value) -> Element {
         Element(
             value[ELEMENT_KEY]
                 .as_str()
