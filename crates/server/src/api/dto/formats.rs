@@ -91,6 +91,42 @@ fn custom_field_value() -> Object {
         .build()
 }
 
+/// Time rounding (`none`, `5`, `15`, `30` minutes), as text or as the
+/// numbers 0, 5, 15 and 30.
+pub fn rounding(description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
+        .enum_values(Some([
+            json!("none"),
+            json!("5"),
+            json!("15"),
+            json!("30"),
+            json!(0),
+            json!(5),
+            json!(15),
+            json!(30),
+        ]))
+        .description(Some(description))
+        .examples([json!("15")])
+        .build()
+        .into()
+}
+
+/// Reads a rounding exactly as [`rounding`] documents it.
+pub fn rounding_minutes(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::String(t) => match t.as_str() {
+            "none" => Some(0),
+            "5" => Some(5),
+            "15" => Some(15),
+            "30" => Some(30),
+            _ => None,
+        },
+        serde_json::Value::Number(n) => n.as_i64().filter(|m| [0, 5, 15, 30].contains(m)),
+        _ => None,
+    }
+}
+
 /// A time entry's tags: up to 20, each with a visible character and at most
 /// 50 characters (duplicates are merged).
 pub fn tags() -> utoipa::openapi::Array {

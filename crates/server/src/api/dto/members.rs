@@ -68,10 +68,10 @@ pub struct MemberInvite {
     #[serde(default)]
     pub group_ids: Vec<MemberGroupId>,
     /// What an hour of their time costs the organization, in its currency.
-    #[schema(value_type = Option<String>, example = "45.00")]
+    #[schema(example = "45.00")]
     pub hourly_cost: Option<DecimalText>,
     /// What an hour of their time is billed at unless a project or service says otherwise, in the organization's currency.
-    #[schema(value_type = Option<String>, example = "95.00")]
+    #[schema(example = "95.00")]
     pub default_hourly_rate: Option<DecimalText>,
 }
 
@@ -106,10 +106,10 @@ pub struct MemberIn {
     #[serde(default)]
     pub group_ids: Vec<MemberGroupId>,
     /// What an hour of their time costs the organization, in its currency.
-    #[schema(value_type = Option<String>, example = "45.00")]
+    #[schema(example = "45.00")]
     pub hourly_cost: Option<DecimalText>,
     /// Their default billing rate per hour, in the organization's currency.
-    #[schema(value_type = Option<String>, example = "95.00")]
+    #[schema(example = "95.00")]
     pub default_hourly_rate: Option<DecimalText>,
 }
 

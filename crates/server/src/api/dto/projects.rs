@@ -102,18 +102,18 @@ pub struct ProjectIn {
     pub currency: Option<String>,
     /// Hourly projects only: the rate billed per hour. When absent, rates
     /// come from members or services.
-    #[schema(value_type = Option<String>, example = "95.00")]
+    #[schema(example = "95.00")]
     pub hourly_rate: Option<DecimalText>,
     /// Required for `fixed_fee` projects and refused for the others: the
     /// agreed price.
-    #[schema(value_type = Option<String>, example = "12000.00")]
+    #[schema(example = "12000.00")]
     pub fixed_fee: Option<DecimalText>,
     /// Budgeted time in hours, to the minute (hours × 60 must be whole:
     /// `"1.5"` and `"0.05"` are fine, `"0.01"` is refused).
-    #[schema(value_type = Option<String>, example = "120.5")]
+    #[schema(example = "120.5")]
     pub budget_hours: Option<DecimalText>,
     /// Budgeted amount in the project's currency.
-    #[schema(value_type = Option<String>, example = "15000.00")]
+    #[schema(example = "15000.00")]
     pub budget_amount: Option<DecimalText>,
     /// First day of the project.
     #[schema(example = "2026-03-01")]

@@ -42,7 +42,7 @@ impl ServiceKind {
 /// What billable time on the service is rounded up to: `none`, or a number
 /// of minutes (`5`, `15`, `30`). The numbers 0, 5, 15 and 30 are accepted
 /// on input too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum Rounding {
     #[default]
     #[serde(rename = "none")]
@@ -79,23 +79,24 @@ impl Rounding {
 
 impl<'de> Deserialize<'de> for Rounding {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Number(i64),
-        }
-        let minutes = match Raw::deserialize(d) {
-            Ok(Raw::Text(t)) if t == "none" => Some(0),
-            Ok(Raw::Text(t)) => t.parse::<i64>().ok(),
-            Ok(Raw::Number(n)) => Some(n),
-            Err(_) => None,
-        };
-        minutes.and_then(Rounding::from_minutes).ok_or_else(|| {
-            serde::de::Error::custom("must be one of \"none\", \"5\", \"15\", \"30\"")
-        })
+        let value = serde_json::Value::deserialize(d)?;
+        super::formats::rounding_minutes(&value)
+            .and_then(Rounding::from_minutes)
+            .ok_or_else(|| {
+                serde::de::Error::custom("must be one of \"none\", \"5\", \"15\", \"30\"")
+            })
     }
 }
+
+impl utoipa::PartialSchema for Rounding {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        super::formats::rounding(
+            "What billable time is rounded up to: `none` or minutes; the numbers 0, 5, 15 and 30 are accepted too.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for Rounding {}
 
 /// A service to create (POST) or replace (PUT). Absent optional fields take
 /// their defaults; on PUT that resets them.

@@ -8,7 +8,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 
 use super::common::Address;
@@ -64,35 +63,20 @@ impl Serialize for TimeRounding {
 impl<'de> Deserialize<'de> for TimeRounding {
     // "15" and 15 mean the same; "none" (or 0) switches rounding off.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Number(i64),
-        }
-        let minutes = match Raw::deserialize(d) {
-            Ok(Raw::Text(t)) if t == "none" => Some(0),
-            Ok(Raw::Text(t)) => t.parse::<i64>().ok().filter(|m| *m != 0),
-            Ok(Raw::Number(n)) => Some(n),
-            Err(_) => None,
-        };
-        minutes.and_then(TimeRounding::from_minutes).ok_or_else(|| {
-            serde::de::Error::custom("must be one of \"none\", \"5\", \"15\", \"30\"")
-        })
+        let value = serde_json::Value::deserialize(d)?;
+        super::formats::rounding_minutes(&value)
+            .and_then(TimeRounding::from_minutes)
+            .ok_or_else(|| {
+                serde::de::Error::custom("must be one of \"none\", \"5\", \"15\", \"30\"")
+            })
     }
 }
 
 impl utoipa::PartialSchema for TimeRounding {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(["none", "5", "15", "30"]))
-            .description(Some(
-                "Rounding of tracked time in minutes, or `none`; numbers are accepted on input.",
-            ))
-            .examples([serde_json::json!("15")])
-            .build()
-            .into()
+        super::formats::rounding(
+            "Rounding of tracked time in minutes, or `none`; numbers are accepted on input.",
+        )
     }
 }
 
@@ -156,7 +140,7 @@ pub struct DefaultsSettings {
     #[schema(value_type = Option<super::formats::LanguageTag>)]
     pub locale: Option<String>,
     /// VAT percentage applied when nothing more specific says otherwise.
-    #[schema(value_type = Option<String>, example = "20.00")]
+    #[schema(example = "20.00")]
     pub default_vat_rate: Option<DecimalText>,
     /// Days between an invoice's date and its due date; 30 unless set.
     #[schema(example = 30, minimum = 0, maximum = 365)]
@@ -172,7 +156,7 @@ pub struct InvoicingSettings {
     #[schema(example = "INV-")]
     pub prefix: Option<String>,
     /// The sequence number the next invoice gets (at least 1).
-    #[schema(example = 1, minimum = 1)]
+    #[schema(example = 1, minimum = 1, maximum = 999_999_999_999_i64)]
     pub next_number: i64,
     /// Placeholders: `{prefix}`, `{yyyy}`, `{yy}`, `{mm}` (of the invoice
     /// date), and exactly one `{seq}` or `{seq:N}` (zero-padded to N
