@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(serve_openapi))
         .route("/metrics", get(metrics))
         .route("/docs/guide", get(docs::guide))
+        .route("/docs/guide/{page}", get(docs::guide_page))
         .merge(docs::swagger_ui())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)

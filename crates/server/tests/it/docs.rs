@@ -122,4 +122,22 @@ async fn interactive_docs_and_the_guide_are_served_by_the_binary() {
         guide.text.contains("<code>rate_limited</code>"),
         "the code table is on the page"
     );
+    // Links between the documents lead to pages the server serves.
+    assert!(
+        guide.text.contains("href=\"/docs/guide/webhooks\""),
+        "{}",
+        guide.text
+    );
+    assert!(guide.text.contains("href=\"/api/v1/openapi.json\""));
+    let webhooks = app.get("/docs/guide/webhooks").expect(200).await;
+    assert!(
+        webhooks.text.contains("webhook-signature"),
+        "{}",
+        webhooks.text
+    );
+    app.get("/docs/guide/conformance").expect(200).await;
+    app.get("/docs/guide/architecture")
+        .expect(404)
+        .await
+        .assert_code("route_not_found");
 }
