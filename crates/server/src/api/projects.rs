@@ -112,8 +112,9 @@ pub async fn get_project(ctx: Ctx, Path(id): Path<ProjectId>) -> Result<Response
 
 /// Create a project
 ///
-/// `fixed_fee` is required for `fixed_fee` projects and refused for the
-/// others; `hourly_rate` is for `hourly` projects only. Amounts are in the
+/// `fixed_fee` and `hourly_rate` are optional and only used by the billing
+/// method they belong to (a fee on an hourly project is kept and ignored
+/// when billing). Amounts are in the
 /// project's currency, which defaults to the client's, else the
 /// organization's.
 #[utoipa::path(post, path = "/projects", tag = "Projects",

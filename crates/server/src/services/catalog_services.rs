@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use stint_core::Validation;
 use stint_core::currency::Currency;
 use stint_core::ids::{ClientId, ServiceId};
-use stint_core::money::{Percent, parse_amount};
+use stint_core::money::{Percent, parse_non_negative_amount};
 use stint_core::unit_codes::{self, is_unit_code};
 use stint_core::validation::{name_problem, optional_text};
 use stint_store::services::{ClientServiceRate, ResolvedServiceRate, Service, ServiceValues};
@@ -65,11 +65,7 @@ pub(crate) fn amount_of(
     let (Some(text), Some(currency)) = (text, currency) else {
         return 0;
     };
-    match parse_amount(text.as_str(), currency) {
-        Ok(minor) if minor < 0 => {
-            v.add(field, "must be at least 0");
-            0
-        }
+    match parse_non_negative_amount(text.as_str(), currency) {
         Ok(minor) => minor,
         Err(e) => {
             v.add(field, e);

@@ -6,7 +6,7 @@ use stint_core::Validation;
 use stint_core::currency::Currency;
 use stint_core::file_type::sniff_receipt;
 use stint_core::ids::{ClientId, ExpenseId};
-use stint_core::money::{Percent, parse_amount};
+use stint_core::money::{Percent, parse_positive_amount};
 use stint_core::time_tracking::local_date;
 use stint_core::validation::optional_text;
 use stint_store::expenses::{Expense, ExpenseValues, Receipt};
@@ -97,17 +97,14 @@ async fn validate(
     if currency.is_none() {
         v.add("currency", "must be an ISO 4217 code such as EUR");
     }
-    let amount = match parse_amount(input.amount.as_str(), currency.unwrap_or(Currency::EUR)) {
-        Ok(a) if a > 0 => a,
-        Ok(_) => {
-            v.add("amount", "must be more than zero");
-            0
-        }
-        Err(e) => {
-            v.add("amount", e);
-            0
-        }
-    };
+    let amount =
+        match parse_positive_amount(input.amount.as_str(), currency.unwrap_or(Currency::EUR)) {
+            Ok(a) => a,
+            Err(e) => {
+                v.add("amount", e);
+                0
+            }
+        };
     let vat_rate = match input.vat_rate.as_ref().map(|r| Percent::parse(r.as_str())) {
         None => 0,
         Some(Ok(p)) => p.hundredths(),

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use stint_core::currency::Currency;
 use stint_core::ids::{EventId, MemberId};
-use stint_core::money::parse_amount;
+use stint_core::money::parse_non_negative_amount;
 use stint_core::password::password_problem;
 use stint_core::timezone::parse_timezone;
 use stint_core::validation::{
@@ -73,12 +73,8 @@ async fn validate(
     let currency = Currency::from_code(&currency).unwrap_or(Currency::EUR);
     let mut amount = |field: &str, value: &Option<crate::api::decimal::DecimalText>| {
         let text = value.as_ref()?;
-        match parse_amount(text.as_str(), currency) {
-            Ok(minor) if minor >= 0 => Some(minor),
-            Ok(_) => {
-                v.add(field, "must not be negative");
-                None
-            }
+        match parse_non_negative_amount(text.as_str(), currency) {
+            Ok(minor) => Some(minor),
             Err(e) => {
                 v.add(field, e);
                 None

@@ -5,7 +5,7 @@
 use stint_core::Validation;
 use stint_core::currency::Currency;
 use stint_core::ids::ProjectId;
-use stint_core::money::parse_amount;
+use stint_core::money::parse_non_negative_amount;
 use stint_core::validation::{name_problem, optional_text};
 use stint_store::projects::{Project, ProjectValues};
 use stint_store::{Tenant, Tx};
@@ -13,15 +13,21 @@ use stint_store::{Tenant, Tx};
 use super::{custom_field_values, events};
 use crate::api::conditional::{IfMatch, stale};
 use crate::api::decimal::DecimalText;
-use crate::api::dto::projects::{BillingMethod, ProjectIn, ProjectOut};
+use crate::api::dto::projects::{ProjectIn, ProjectOut};
 use crate::api::error::{ApiError, Code};
 use crate::auth::Ctx;
 use crate::state::AppState;
 
 const RESOURCE: &str = "project";
 
-/// The largest budget, in hours (about 114 years of round-the-clock work).
-const MAX_BUDGET_HOURS: i64 = 1_000_000;
+/// At most this many digits of whole hours (under a million hours, about
+/// 114 years of round-the-clock work).
+const MAX_BUDGET_HOUR_DIGITS: usize = 6;
+
+/// Budget hours as text, exactly what [`parse_budget_hours`] reads: at most
+/// six whole digits and twelve decimals, and a whole number of minutes (one
+/// significant decimal, or a second one that is 5).
+pub const BUDGET_HOURS_PATTERN: &str = r"^[0-9]{1,6}(\.[0-9]([05]0{0,10})?)?$";
 
 fn not_found() -> ApiError {
     ApiError::not_found("project")
@@ -31,25 +37,30 @@ fn not_found() -> ApiError {
 /// seconds) is refused rather than rounded, so what is stored is what was
 /// sent.
 pub fn parse_budget_hours(text: &str) -> Result<i64, String> {
-    let trimmed = text.trim();
-    if trimmed.starts_with('-') {
+    if text.starts_with('-') {
         return Err("must not be negative".into());
     }
     let bad = || format!("must be a decimal number of hours such as \"7.5\", not `{text}`");
-    let (whole, fraction) = match trimmed.split_once('.') {
-        Some((w, f)) if !f.is_empty() => (w, f.trim_end_matches('0')),
+    let (whole, fraction) = match text.split_once('.') {
+        Some((w, f)) if !f.is_empty() => (w, f),
         Some(_) => return Err(bad()),
-        None => (trimmed, ""),
+        None => (text, ""),
     };
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(fraction) {
         return Err(bad());
     }
-    let whole: i64 = whole
-        .parse()
-        .ok()
-        .filter(|h| *h <= MAX_BUDGET_HOURS)
-        .ok_or_else(|| format!("must be at most {MAX_BUDGET_HOURS} hours"))?;
+    if whole.len() > MAX_BUDGET_HOUR_DIGITS {
+        return Err("must be less than 1000000 hours".to_owned());
+    }
+    if fraction.len() > stint_core::money::MAX_FRACTION_DIGITS {
+        return Err(format!(
+            "has at most {} decimals",
+            stint_core::money::MAX_FRACTION_DIGITS
+        ));
+    }
+    let fraction = fraction.trim_end_matches('0');
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
     let precision = || "must be a whole number of minutes (hours × 60 must be whole)".to_owned();
     if fraction.len() > 2 {
         // Three or more significant decimals are never a whole minute.
@@ -64,11 +75,7 @@ pub fn parse_budget_hours(text: &str) -> Result<i64, String> {
     if (fraction * 60) % scale != 0 {
         return Err(precision());
     }
-    let minutes = whole * 60 + fraction * 60 / scale;
-    if minutes > MAX_BUDGET_HOURS * 60 {
-        return Err(format!("must be at most {MAX_BUDGET_HOURS} hours"));
-    }
-    Ok(minutes)
+    Ok(whole * 60 + fraction * 60 / scale)
 }
 
 /// A non-negative amount in `currency` (skipped when the currency itself is
@@ -80,11 +87,7 @@ fn amount(
     currency: Option<Currency>,
 ) -> Option<i64> {
     let (text, currency) = (text.as_ref()?, currency?);
-    match parse_amount(text.as_str(), currency) {
-        Ok(minor) if minor < 0 => {
-            v.add(field, "must not be negative");
-            None
-        }
+    match parse_non_negative_amount(text.as_str(), currency) {
         Ok(minor) => Some(minor),
         Err(e) => {
             v.add(field, e);
@@ -134,20 +137,9 @@ async fn validate(tx: &mut Tenant<Tx>, input: ProjectIn) -> Result<ProjectValues
     let hourly_rate = amount(&mut v, "hourly_rate", &input.hourly_rate, currency);
     let fixed_fee = amount(&mut v, "fixed_fee", &input.fixed_fee, currency);
     let budget_amount = amount(&mut v, "budget_amount", &input.budget_amount, currency);
-    if method != BillingMethod::Hourly && input.hourly_rate.is_some() {
-        v.add(
-            "hourly_rate",
-            "only hourly projects have an hourly rate; send null",
-        );
-    }
-    match (method, &input.fixed_fee) {
-        (BillingMethod::FixedFee, None) => v.add("fixed_fee", "is required for fixed_fee projects"),
-        (BillingMethod::FixedFee, Some(_)) | (_, None) => {}
-        (_, Some(_)) => v.add(
-            "fixed_fee",
-            "only fixed_fee projects have a fixed fee; send null",
-        ),
-    }
+    // Like Harvest, the fee and the rate are optional and only used by the
+    // billing method they belong to: a fee on an hourly project is kept and
+    // ignored when billing, a fixed-fee project may not have agreed one yet.
     let budget_minutes = match &input.budget_hours {
         Some(text) => match parse_budget_hours(text.as_str()) {
             Ok(minutes) => Some(minutes),
@@ -337,7 +329,7 @@ mod tests {
     #[test]
     fn hours_round_trip_through_text() {
         use crate::api::dto::projects::hours_text;
-        for minutes in [0, 3, 15, 90, 7230, 60_000_000] {
+        for minutes in [0, 3, 15, 90, 7230, 59_999_997] {
             assert_eq!(parse_budget_hours(&hours_text(minutes)), Ok(minutes));
         }
         assert_eq!(hours_text(90), "1.50");

@@ -219,8 +219,13 @@ async fn expense_validation_names_fields(backend: Backend) {
         (json!({"amount": "0"}), vec!["amount"]),
         (json!({"amount": "-5"}), vec!["amount"]),
         (json!({"amount": "abc"}), vec!["amount"]),
-        (json!({"amount": "1.234"}), vec!["amount"]),
-        (json!({"amount": "10.5", "currency": "JPY"}), vec!["amount"]),
+        (json!({"amount": "1.2340000000000"}), vec!["amount"]),
+        (json!({"amount": "0.000"}), vec!["amount"]),
+        (json!({"amount": "-0"}), vec!["amount"]),
+        (
+            json!({"amount": "10.5", "currency": "JPY", "date": "x"}),
+            vec!["date"],
+        ),
         (
             json!({"amount": "10", "currency": "EURO"}),
             vec!["currency"],

@@ -343,7 +343,7 @@ async fn member_profile_patch_put_and_validation(backend: Backend) {
     let resp = app
         .patch(&path(&id))
         .bearer(token)
-        .json(&json!({"name": "", "timezone": "Mars/Olympus", "hourly_cost": "12.345",
+        .json(&json!({"name": "", "timezone": "Mars/Olympus", "hourly_cost": "12.3450000000000",
                        "default_hourly_rate": "-5", "initials": "TOOLONGINITIALS", "group_ids": ["team_01jd8x2k4m6n8p9q0r1s2t3v4w"]}))
         .expect(400)
         .await;

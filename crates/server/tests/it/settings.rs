@@ -298,9 +298,14 @@ async fn currency_change_keeps_member_amounts(backend: Backend) {
     assert_eq!(jpy.data()["default_hourly_rate"], "90");
     app.patch(&path)
         .bearer(token)
-        .json(&json!({"hourly_cost": "12.5"}))
-        .expect(400)
+        .json(&json!({"hourly_cost": "45.5"}))
+        .expect(200)
         .await;
+    // Extra decimals round half away from zero to the currency's unit.
+    assert_eq!(
+        app.get(&path).bearer(token).expect(200).await.data()["hourly_cost"],
+        "46"
+    );
     app.patch(PATH)
         .bearer(token)
         .json(&json!({"defaults": {"currency": "KWD"}}))

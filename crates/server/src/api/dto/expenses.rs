@@ -27,12 +27,14 @@ pub struct ExpenseIn {
     #[schema(example = "Train to the client's office")]
     pub description: Option<String>,
     /// Amount including VAT, in `currency`.
+    #[schema(value_type = super::formats::PositiveAmount)]
     pub amount: DecimalText,
     /// ISO 4217; the organization's currency by default.
     #[schema(example = "EUR")]
     #[schema(value_type = Option<super::formats::CurrencyCode>)]
     pub currency: Option<String>,
     /// VAT included in the amount, as a percentage; 0 by default.
+    #[schema(value_type = Option<super::formats::Percentage>)]
     pub vat_rate: Option<DecimalText>,
     /// Whether to bill it to the client; false by default.
     #[serde(default)]
@@ -54,8 +56,10 @@ pub struct ExpensePatch {
     pub project_id: Option<ProjectId>,
     pub category: Option<String>,
     pub description: Option<String>,
+    #[schema(value_type = Option<super::formats::PositiveAmount>)]
     pub amount: Option<DecimalText>,
     pub currency: Option<String>,
+    #[schema(value_type = Option<super::formats::Percentage>)]
     pub vat_rate: Option<DecimalText>,
     pub billable: Option<bool>,
     pub reimbursable: Option<bool>,

@@ -174,3 +174,74 @@ pub fn custom_field_filters() -> Object {
         .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build()
 }
+
+/// Declares a named component schema for a decimal sent as text (or, when
+/// whole, as a JSON integer between `min` and `max`).
+macro_rules! decimal_format {
+    ($(#[$doc:meta])* $name:ident, $pattern:expr, $min:expr, $max:expr, $description:expr, $example:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
+                    .pattern(Some($pattern))
+                    .minimum(Some($min as f64))
+                    .maximum(Some($max as f64))
+                    .description(Some($description))
+                    .examples([json!($example)])
+                    .build()
+                    .into()
+            }
+        }
+
+        impl ToSchema for $name {}
+    };
+}
+
+decimal_format! {
+    /// A money amount of at least 0 (`money::parse_non_negative_amount`).
+    NonNegativeAmount,
+    stint_core::money::NON_NEGATIVE_AMOUNT_PATTERN,
+    0,
+    999_999_999_999i64,
+    "A money amount of at least 0 as a string (`\"85.00\"`), or a whole JSON number. At most 12 \
+     digits before the decimal point and 12 after; decimals beyond the currency's minor unit \
+     (JPY 0, EUR 2, KWD 3) are rounded half away from zero.",
+    "85.00"
+}
+
+decimal_format! {
+    /// A money amount above 0 (`money::parse_positive_amount`).
+    PositiveAmount,
+    stint_core::money::POSITIVE_AMOUNT_PATTERN,
+    1,
+    999_999_999_999i64,
+    "A money amount above 0 as a string (`\"42.50\"`), or a whole JSON number. At most 12 digits \
+     before the decimal point and 12 after; decimals beyond the currency's minor unit (JPY 0, \
+     EUR 2, KWD 3) are rounded half away from zero.",
+    "42.50"
+}
+
+decimal_format! {
+    /// A percentage (`money::Percent::parse`).
+    Percentage,
+    stint_core::money::PERCENT_PATTERN,
+    0,
+    100,
+    "A percentage from 0 to 100 with at most two decimals, as a string (`\"20.00\"`), or a \
+     whole JSON number.",
+    "20.00"
+}
+
+decimal_format! {
+    /// Budget hours (`services::projects::parse_budget_hours`).
+    BudgetHours,
+    crate::services::projects::BUDGET_HOURS_PATTERN,
+    0,
+    999_999,
+    "Hours to the minute, under 1,000,000, as a string (`\"120.5\"`), or a whole JSON number: \
+     hours × 60 must be whole (`\"1.5\"` and `\"0.05\"` are fine, `\"0.01\"` is refused).",
+    "120.5"
+}

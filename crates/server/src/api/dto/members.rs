@@ -69,9 +69,11 @@ pub struct MemberInvite {
     pub group_ids: Vec<MemberGroupId>,
     /// What an hour of their time costs the organization, in its currency.
     #[schema(example = "45.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub hourly_cost: Option<DecimalText>,
     /// What an hour of their time is billed at unless a project or service says otherwise, in the organization's currency.
     #[schema(example = "95.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub default_hourly_rate: Option<DecimalText>,
 }
 
@@ -107,9 +109,11 @@ pub struct MemberIn {
     pub group_ids: Vec<MemberGroupId>,
     /// What an hour of their time costs the organization, in its currency.
     #[schema(example = "45.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub hourly_cost: Option<DecimalText>,
     /// Their default billing rate per hour, in the organization's currency.
     #[schema(example = "95.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub default_hourly_rate: Option<DecimalText>,
 }
 
@@ -145,9 +149,9 @@ pub struct MemberPatch {
     pub timezone: Option<String>,
     pub role: Option<Role>,
     pub group_ids: Option<Vec<MemberGroupId>>,
-    #[schema(value_type = Option<String>, example = "45.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>, example = "45.00")]
     pub hourly_cost: Option<DecimalText>,
-    #[schema(value_type = Option<String>, example = "95.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>, example = "95.00")]
     pub default_hourly_rate: Option<DecimalText>,
 }
 

@@ -79,6 +79,7 @@ pub struct ProductIn {
     /// The net price of one unit, in `currency`; at least 0 (EN 16931
     /// BR-27). Defaults to 0.
     #[schema(example = "12.50")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub unit_price: Option<DecimalText>,
     /// ISO 4217; the organization's currency when absent.
     #[schema(example = "EUR")]
@@ -91,6 +92,7 @@ pub struct ProductIn {
     /// VAT percentage with at most 2 decimals, 0 to 100. Required above 0
     /// for category `S`; 0 (the default) for every other category.
     #[schema(example = "20.00")]
+    #[schema(value_type = Option<super::formats::Percentage>)]
     pub vat_rate: Option<DecimalText>,
     /// EN 16931 VAT category; `S` (standard rate) when absent.
     #[serde(default)]
@@ -114,6 +116,7 @@ pub struct ProductPatch {
     pub description: Option<String>,
     /// The net price of one unit, in `currency`.
     #[schema(example = "12.50")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub unit_price: Option<DecimalText>,
     /// ISO 4217.
     pub currency: Option<String>,
@@ -121,6 +124,7 @@ pub struct ProductPatch {
     pub unit_code: Option<String>,
     /// VAT percentage, 0 to 100.
     #[schema(example = "20.00")]
+    #[schema(value_type = Option<super::formats::Percentage>)]
     pub vat_rate: Option<DecimalText>,
     /// EN 16931 VAT category.
     pub vat_category: Option<VatCategory>,

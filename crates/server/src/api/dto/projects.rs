@@ -100,20 +100,24 @@ pub struct ProjectIn {
     #[schema(example = "EUR")]
     #[schema(value_type = Option<super::formats::CurrencyCode>)]
     pub currency: Option<String>,
-    /// Hourly projects only: the rate billed per hour. When absent, rates
-    /// come from members or services.
+    /// The rate billed per hour, used by `hourly` projects only (kept but
+    /// ignored otherwise). When absent, rates come from members or services.
     #[schema(example = "95.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub hourly_rate: Option<DecimalText>,
-    /// Required for `fixed_fee` projects and refused for the others: the
-    /// agreed price.
+    /// The agreed price, used by `fixed_fee` projects only (kept but ignored
+    /// otherwise); optional, as the fee may not be agreed yet.
     #[schema(example = "12000.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub fixed_fee: Option<DecimalText>,
     /// Budgeted time in hours, to the minute (hours × 60 must be whole:
     /// `"1.5"` and `"0.05"` are fine, `"0.01"` is refused).
     #[schema(example = "120.5")]
+    #[schema(value_type = Option<super::formats::BudgetHours>)]
     pub budget_hours: Option<DecimalText>,
     /// Budgeted amount in the project's currency.
     #[schema(example = "15000.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub budget_amount: Option<DecimalText>,
     /// First day of the project.
     #[schema(example = "2026-03-01")]
@@ -151,16 +155,16 @@ pub struct ProjectPatch {
     /// ISO 4217.
     pub currency: Option<String>,
     /// Hourly projects only.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub hourly_rate: Option<DecimalText>,
     /// Fixed-fee projects only.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub fixed_fee: Option<DecimalText>,
     /// Budgeted time in hours, to the minute.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::formats::BudgetHours>)]
     pub budget_hours: Option<DecimalText>,
     /// Budgeted amount in the project's currency.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub budget_amount: Option<DecimalText>,
     /// First day of the project.
     pub starts_on: Option<NaiveDate>,

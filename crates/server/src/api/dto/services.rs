@@ -120,6 +120,7 @@ pub struct ServiceIn {
     /// The price per unit (per hour for hourly services), in `currency`; at
     /// least 0. Defaults to 0.
     #[schema(example = "85.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub rate: Option<DecimalText>,
     /// ISO 4217; the organization's currency when absent. Client rates of
     /// the service are in this currency too.
@@ -133,6 +134,7 @@ pub struct ServiceIn {
     pub unit_code: Option<String>,
     /// VAT percentage with at most 2 decimals, 0 to 100; 0 when absent.
     #[schema(example = "20.00")]
+    #[schema(value_type = Option<super::formats::Percentage>)]
     pub vat_rate: Option<DecimalText>,
     /// Billable time is rounded up to this many minutes.
     #[serde(default)]
@@ -156,6 +158,7 @@ pub struct ServicePatch {
     pub kind: Option<ServiceKind>,
     /// The price per unit, in `currency`.
     #[schema(example = "90.00")]
+    #[schema(value_type = Option<super::formats::NonNegativeAmount>)]
     pub rate: Option<DecimalText>,
     /// ISO 4217. Refused while the service has client rates.
     pub currency: Option<String>,
@@ -163,6 +166,7 @@ pub struct ServicePatch {
     pub unit_code: Option<String>,
     /// VAT percentage, 0 to 100.
     #[schema(example = "20.00")]
+    #[schema(value_type = Option<super::formats::Percentage>)]
     pub vat_rate: Option<DecimalText>,
     /// `none`, `5`, `15` or `30` minutes.
     pub rounding: Option<Rounding>,
@@ -254,7 +258,7 @@ pub struct ClientServiceRateIn {
     /// least 0.
     // Optional in Rust only so a missing rate is reported on its field:
     // `DecimalText` turns serde's "missing field" into its own message.
-    #[schema(value_type = DecimalText, required = true, example = "95.00")]
+    #[schema(value_type = super::formats::NonNegativeAmount, required = true, example = "95.00")]
     pub rate: Option<DecimalText>,
 }
 

@@ -141,6 +141,7 @@ pub struct DefaultsSettings {
     pub locale: Option<String>,
     /// VAT percentage applied when nothing more specific says otherwise.
     #[schema(example = "20.00")]
+    #[schema(value_type = Option<super::formats::Percentage>)]
     pub default_vat_rate: Option<DecimalText>,
     /// Days between an invoice's date and its due date; 30 unless set.
     #[schema(example = 30, minimum = 0, maximum = 365)]
@@ -230,7 +231,7 @@ pub struct DefaultsPatch {
     pub currency: Option<String>,
     pub timezone: Option<String>,
     pub locale: Option<String>,
-    #[schema(value_type = Option<String>, example = "20.00")]
+    #[schema(value_type = Option<super::formats::Percentage>, example = "20.00")]
     pub default_vat_rate: Option<DecimalText>,
     pub payment_terms_days: Option<i64>,
     pub time_rounding: Option<TimeRounding>,
