@@ -69,12 +69,20 @@ pub async fn build_state(
 ) -> anyhow::Result<AppState> {
     let keys = load_keys(&store, &settings, clock.as_ref()).await?;
     let limits = crate::limits::Limits::new(&settings.rate_limit);
+    let credentials = crate::auth::credential_cache::CredentialCache::new(
+        settings
+            .auth
+            .credential_cache
+            .enabled(store.backend() == stint_store::Backend::Sqlite),
+        settings.auth.credential_cache_ttl,
+    );
     Ok(AppState::new(Inner {
         store,
         clock,
         settings,
         keys,
         key_usage: Mutex::new(Default::default()),
+        credentials,
         limits,
         openapi_json: crate::api::openapi_json(),
     }))

@@ -183,6 +183,33 @@ pub struct AuthSettings {
     pub session_max_age: Duration,
     #[serde(deserialize_with = "human_duration")]
     pub api_token_ttl: Duration,
+    /// Whether API-key credentials are kept in the process.
+    pub credential_cache: CredentialCacheMode,
+    /// How long a cached credential is trusted without reading it again;
+    /// bounds how late changes made by other processes are seen.
+    #[serde(deserialize_with = "human_duration")]
+    pub credential_cache_ttl: Duration,
+}
+
+/// `auth.credential_cache`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialCacheMode {
+    /// On for SQLite (one process writes, invalidation is exact), off for
+    /// PostgreSQL (several processes may serve).
+    Auto,
+    On,
+    Off,
+}
+
+impl CredentialCacheMode {
+    pub fn enabled(self, sqlite: bool) -> bool {
+        match self {
+            CredentialCacheMode::Auto => sqlite,
+            CredentialCacheMode::On => true,
+            CredentialCacheMode::Off => false,
+        }
+    }
 }
 
 /// One documented setting: its key, default and meaning. `stint serve --help`
@@ -273,6 +300,16 @@ pub const SETTINGS: &[SettingDoc] = &[
         key: "auth.api_token_ttl",
         default: "10m",
         help: "Lifetime of a JWT obtained with an API key pair.",
+    },
+    SettingDoc {
+        key: "auth.credential_cache",
+        default: "auto",
+        help: "Keep verified API keys in the process: auto (on for SQLite, off for PostgreSQL), on or off.",
+    },
+    SettingDoc {
+        key: "auth.credential_cache_ttl",
+        default: "60s",
+        help: "Longest a cached API key is trusted before it is read again (changes by other processes).",
     },
     SettingDoc {
         key: "time_tracking.max_entry_duration",
@@ -395,6 +432,8 @@ access_token_ttl = "30m"
 refresh_token_ttl = "30d"
 session_max_age = "90d"
 api_token_ttl = "10m"
+credential_cache = "auto"
+credential_cache_ttl = "60s"
 
 [time_tracking]
 max_entry_duration = "24h"

@@ -31,6 +31,8 @@ pub struct Inner {
     /// When each API key's `last_used_at` was last written by this process,
     /// so a busy key costs one write a minute, not one per request.
     pub key_usage: Mutex<HashMap<ApiKeyId, DateTime<Utc>>>,
+    /// API-key credentials verified by this process (see `auth::credential_cache`).
+    pub credentials: crate::auth::credential_cache::CredentialCache,
     /// Rate-limit counters and sign-in back-off.
     pub limits: crate::limits::Limits,
     /// The OpenAPI document, rendered once.

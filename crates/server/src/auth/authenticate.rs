@@ -1,6 +1,11 @@
-//! Turning the credential a request presents into a `Ctx`. Every check reads
-//! the database, so deleting a key, switching the Public API app off, signing
-//! out or deactivating a member takes effect on the very next request.
+//! Turning the credential a request presents into a `Ctx`. User sessions are
+//! read from the database on every request; API keys come from the
+//! process's credential cache (`credential_cache.rs`), which the services
+//! invalidate when they delete a key or switch the Public API app, so either
+//! way deleting a key, switching the app off, signing out or deactivating a
+//! member takes effect on the very next request.
+
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -67,7 +72,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Ctx, 
     let credential = presented_credential(headers)?;
     if let Some((public, secret)) = split_token(&credential) {
         let key = verify_api_key_pair(state, public, secret).await?;
-        return api_key_ctx(state, key);
+        return api_key_ctx(state, &key);
     }
     let now = state.now();
     let claims =
@@ -88,12 +93,22 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Ctx, 
         }
         TokenKind::ApiKey => {
             let id: ApiKeyId = claims.sub.parse().map_err(|_| invalid_token())?;
-            let mut system = state.store.system().read().await?;
-            let key = system
-                .api_key_credential_by_id(id)
-                .await?
-                .ok_or_else(invalid_token)?;
-            drop(system);
+            let key = match state.credentials.by_id(id, now) {
+                Some(key) => key,
+                None => {
+                    let ticket = state.credentials.ticket();
+                    let mut system = state.store.system().read().await?;
+                    let key = Arc::new(
+                        system
+                            .api_key_credential_by_id(id)
+                            .await?
+                            .ok_or_else(invalid_token)?,
+                    );
+                    drop(system);
+                    state.credentials.fill(ticket, None, &key, now);
+                    key
+                }
+            };
             if key.org_id != org {
                 return Err(invalid_token());
             }
@@ -103,7 +118,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Ctx, 
                     "This API key has been deleted",
                 ));
             }
-            api_key_ctx(state, key)
+            api_key_ctx(state, &key)
         }
     }
 }
@@ -154,15 +169,29 @@ async fn user_ctx(
     ))
 }
 
-/// Checks a key pair; the same error whether the key exists or not.
+/// Checks a key pair; the same error whether the key exists or not. The
+/// stored HMAC comes from the credential cache when it holds the key; the
+/// secret is checked against it either way.
 pub async fn verify_api_key_pair(
     state: &AppState,
     public: &str,
     secret: &str,
-) -> Result<ApiKeyCredential, ApiError> {
-    let mut system = state.store.system().read().await?;
-    let found = system.api_key_credential_by_public(public).await?;
-    drop(system);
+) -> Result<Arc<ApiKeyCredential>, ApiError> {
+    let now = state.now();
+    let found = match state.credentials.by_public(public, now) {
+        Some(key) => Some(key),
+        None => {
+            let ticket = state.credentials.ticket();
+            let mut system = state.store.system().read().await?;
+            let found = system.api_key_credential_by_public(public).await?;
+            drop(system);
+            found.map(|key| {
+                let key = Arc::new(key);
+                state.credentials.fill(ticket, Some(public), &key, now);
+                key
+            })
+        }
+    };
     let Some(key) = found else {
         // Spend the same work as a real check.
         let _ = hmac_sha256(&state.keys.api_key_hmac, secret.as_bytes());
@@ -185,7 +214,7 @@ pub async fn verify_api_key_pair(
 }
 
 /// The Public API app gate and the context of a proven key.
-fn api_key_ctx(state: &AppState, key: ApiKeyCredential) -> Result<Ctx, ApiError> {
+fn api_key_ctx(state: &AppState, key: &ApiKeyCredential) -> Result<Ctx, ApiError> {
     if key.public_api_status != "active" {
         return Err(public_api_inactive());
     }
@@ -197,7 +226,7 @@ fn api_key_ctx(state: &AppState, key: ApiKeyCredential) -> Result<Ctx, ApiError>
         Actor::ApiKey { key: key.id },
         Role::Admin,
         scopes,
-        key.plan,
+        key.plan.clone(),
     ))
 }
 

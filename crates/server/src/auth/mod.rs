@@ -3,6 +3,7 @@
 
 pub mod api_key_format;
 mod authenticate;
+pub mod credential_cache;
 pub mod crypto;
 mod ctx;
 pub mod jwt;

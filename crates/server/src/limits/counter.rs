@@ -90,12 +90,17 @@ impl MemoryCounter {
         if counts.len() > 100_000 {
             counts.retain(|_, (i, _)| *i >= index);
         }
-        let entry = counts.entry(key.to_owned()).or_insert((index, 0));
-        if entry.0 != index {
-            *entry = (index, 0);
+        // Look up before inserting: the common case finds the key and needs
+        // no owned copy of it.
+        if let Some(entry) = counts.get_mut(key) {
+            if entry.0 != index {
+                *entry = (index, 0);
+            }
+            entry.1 += 1;
+            return entry.1;
         }
-        entry.1 += 1;
-        entry.1
+        counts.insert(key.to_owned(), (index, 1));
+        1
     }
 }
 

@@ -69,5 +69,7 @@ pub async fn delete(state: &AppState, ctx: &Ctx, id: ApiKeyId) -> Result<(), Api
         return Err(ApiError::not_found("API key"));
     }
     tx.commit().await?;
+    // After the commit, so a look-up racing with it cannot re-cache the key.
+    state.credentials.forget_key(id);
     Ok(())
 }

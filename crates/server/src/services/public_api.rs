@@ -28,5 +28,7 @@ pub async fn set_active(
     }
     let updated = tx.set_public_api(active, state.now()).await?;
     tx.commit().await?;
+    // After the commit: cached keys carry the app's state.
+    state.credentials.forget_organization(ctx.org());
     Ok(updated)
 }

@@ -11,6 +11,7 @@ mod clients;
 mod conformance;
 mod contacts;
 mod conventions;
+mod credential_cache;
 mod custom_fields;
 mod docs;
 mod docs_browser;
