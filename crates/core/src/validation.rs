@@ -19,11 +19,32 @@ pub struct FieldError {
 /// (`no such client`); such problems answer 404 rather than 400.
 const MISSING_PREFIX: &str = "no such ";
 
+/// How the messages of references to records whose state does not fit
+/// begin (`belongs to another client`, `is deactivated`, `is archived; …`,
+/// a custom field value its stored definition refuses);
+/// when only such problems and missing references remain, the request is
+/// well formed but conflicts with stored records, which answers 409.
+const CONFLICT_PREFIXES: [&str; 5] = [
+    "belongs to another ",
+    "is deactivated",
+    "is archived",
+    "does not fit its definition",
+    "is required by its definition",
+];
+
 impl FieldError {
     /// Whether this problem is a reference to a record that does not exist
     /// (in this organization), as added by [`Validation::missing`].
     pub fn is_missing_reference(&self) -> bool {
         self.message.starts_with(MISSING_PREFIX)
+    }
+
+    /// Whether this problem is a reference to a record whose state does not
+    /// fit, as added by [`Validation::reference_conflict`].
+    pub fn is_reference_conflict(&self) -> bool {
+        CONFLICT_PREFIXES
+            .iter()
+            .any(|p| self.message.starts_with(p))
     }
 }
 
@@ -51,6 +72,18 @@ impl Validation {
     /// kind of record, as in "no such client".
     pub fn missing(&mut self, field: impl Into<String>, what: &str) {
         self.add(field, format!("{MISSING_PREFIX}{what}"));
+    }
+
+    /// A reference to a record that exists but whose state does not fit
+    /// (deactivated, archived, under another parent). `message` begins with
+    /// one of the phrases in `CONFLICT_PREFIXES`.
+    pub fn reference_conflict(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let message = message.into();
+        debug_assert!(
+            CONFLICT_PREFIXES.iter().any(|p| message.starts_with(p)),
+            "reference conflict message `{message}` must start with a known phrase"
+        );
+        self.add(field, message);
     }
 
     /// Adds a problem when `problem` is `Some`.

@@ -66,10 +66,19 @@ pub struct ApiKeyCredential {
     pub scopes: String,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The member who created the key: whom its time and expenses are
+    /// recorded for when a request names no member.
+    pub created_by: Option<uuid::Uuid>,
     /// The organization's Public API app state.
     pub public_api_status: String,
     /// The organization's plan.
     pub plan: String,
+}
+
+impl ApiKeyCredential {
+    pub fn creator(&self) -> Option<MemberId> {
+        self.created_by.map(MemberId::from_uuid)
+    }
 }
 
 impl std::fmt::Debug for ApiKeyCredential {
@@ -90,6 +99,7 @@ fn select_credential() -> sea_query::SelectStatement {
             ("api_keys", "scopes"),
             ("api_keys", "revoked_at"),
             ("api_keys", "last_used_at"),
+            ("api_keys", "created_by"),
         ])
         .columns([
             ("organizations", "public_api_status"),

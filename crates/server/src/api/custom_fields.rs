@@ -149,7 +149,7 @@ pub async fn replace_custom_field(
     if_match: IfMatch,
     Json(input): Json<CustomFieldIn>,
 ) -> Result<Response, ApiError> {
-    let field = custom_fields::update(&state, &ctx, id, if_match, |_| Ok(input)).await?;
+    let field = custom_fields::update(&state, &ctx, id, if_match, true, |_| Ok(input)).await?;
     Ok(response::ok_versioned(
         CustomFieldOut::from(&field),
         field.version,
@@ -159,8 +159,9 @@ pub async fn replace_custom_field(
 /// Update a custom field
 ///
 /// Only the fields sent change (a JSON merge patch); `options` replaces the
-/// whole list. `entity`, `key` and `type` cannot change (400 naming the
-/// field). Removing an option that records still use is allowed: their
+/// whole list. `entity`, `key` and `type` cannot change (409 naming the
+/// field); without `type` in the body, `options` that do not fit the
+/// stored type (choices for a non-select, none for a select) are a 409 too. Removing an option that records still use is allowed: their
 /// stored value stays, and must be replaced by a current option the next
 /// time the record is written. Archive with `{"status": "archived"}`.
 #[utoipa::path(patch, path = "/custom-fields/{id}", tag = "Custom fields",
@@ -172,7 +173,7 @@ pub async fn replace_custom_field(
     responses(
         (status = 200, description = "Updated", body = Data<CustomFieldOut>),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`conflict`: `entity`, `key` or `type` differs from the definition's (they never change; `details` names each)", body = ErrorBody),
+        (status = 409, description = "`conflict`: `entity`, `key` or `type` differs from the definition's (they never change), or `options` does not fit the stored type; `details` names each", body = ErrorBody),
         (status = 412, description = "`precondition_failed`: the definition changed since that ETag", body = ErrorBody),
     ))]
 pub async fn patch_custom_field(
@@ -182,7 +183,8 @@ pub async fn patch_custom_field(
     if_match: IfMatch,
     patch: PatchJson<CustomFieldPatch>,
 ) -> Result<Response, ApiError> {
-    let field = custom_fields::update(&state, &ctx, id, if_match, |current| {
+    let type_sent = patch.raw.get("type").is_some_and(|t| !t.is_null());
+    let field = custom_fields::update(&state, &ctx, id, if_match, type_sent, |current| {
         merge(&CustomFieldIn::from(current), &patch.raw)
     })
     .await?;

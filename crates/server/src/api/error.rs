@@ -62,7 +62,7 @@ codes! {
     NotFound => (NOT_FOUND, "not_found", "No such resource in this organization; or, with `details` naming each field, the body refers to records that do not exist. Another organization's ids answer the same."),
     RouteNotFound => (NOT_FOUND, "route_not_found", "No operation at this path."),
     MethodNotAllowed => (METHOD_NOT_ALLOWED, "method_not_allowed", "The path exists but not with this HTTP method; see the `Allow` header."),
-    Conflict => (CONFLICT, "conflict", "The change conflicts with the current state (for example a duplicate)."),
+    Conflict => (CONFLICT, "conflict", "The change conflicts with the current state: a duplicate, or records the body refers to exist but do not fit (`details` names each field)."),
     EmailTaken => (CONFLICT, "email_taken", "An account with this email exists; sign up with its password to add an organization to it."),
     AppInactive => (CONFLICT, "app_inactive", "The Public API app must be active for this operation."),
     InUse => (CONFLICT, "in_use", "The record is referenced by history (time entries, invoice lines, projects …) and cannot be deleted; archive it with `PATCH {\"status\": \"archived\"}`."),
@@ -134,18 +134,31 @@ impl ApiError {
     /// does not exist (`Validation::missing`), as JSON:API answers for a
     /// missing related resource. Either way `details` names each field.
     pub fn validation(details: Vec<FieldError>) -> Self {
-        let only_missing =
-            !details.is_empty() && details.iter().all(FieldError::is_missing_reference);
+        // A body that is well formed but names records that do not exist
+        // answers 404; one whose referenced records exist but do not fit
+        // (archived, deactivated, under another parent) answers 409. Any
+        // other problem makes it a 400 listing everything.
+        let about_references = !details.is_empty()
+            && details
+                .iter()
+                .all(|d| d.is_missing_reference() || d.is_reference_conflict());
+        let only_missing = about_references && details.iter().all(FieldError::is_missing_reference);
         let message = match details.as_slice() {
             [one] => format!("`{}` {}", one.field, one.message),
             _ if only_missing => format!(
                 "{} referenced records do not exist in this organization; see details",
                 details.len()
             ),
+            _ if about_references => format!(
+                "{} referenced records do not fit this request; see details",
+                details.len()
+            ),
             _ => format!("{} fields are invalid; see details", details.len()),
         };
         let code = if only_missing {
             Code::NotFound
+        } else if about_references {
+            Code::Conflict
         } else {
             Code::ValidationFailed
         };

@@ -166,7 +166,7 @@ pub async fn list_expenses(
         (status = 201, description = "Recorded", body = Data<ExpenseOut>,
             headers(("Location" = String, description = "The new expense"), ("ETag" = String, description = "Its version"))),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`period_locked` or `idempotency_key_reused`", body = ErrorBody),
+        (status = 409, description = "`period_locked` or `idempotency_key_reused`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
     ))]
 pub async fn create_expense(
     State(state): State<AppState>,
@@ -204,7 +204,7 @@ pub async fn get_expense(ctx: Ctx, Path(id): Path<ExpenseId>) -> Result<Response
     responses(
         (status = 200, description = "Replaced", body = Data<ExpenseOut>),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`", body = ErrorBody),
+        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
         (status = 412, description = "`precondition_failed`", body = ErrorBody),
     ))]
 pub async fn replace_expense(
@@ -231,7 +231,7 @@ pub async fn replace_expense(
     responses(
         (status = 200, description = "Updated", body = Data<ExpenseOut>),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`", body = ErrorBody),
+        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
         (status = 412, description = "`precondition_failed`", body = ErrorBody),
     ))]
 pub async fn patch_expense(

@@ -32,7 +32,7 @@ const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATIO
 fn actor_key(ctx: &Ctx) -> Uuid {
     match ctx.actor() {
         Actor::User { member, .. } => member.uuid(),
-        Actor::ApiKey { key } => key.uuid(),
+        Actor::ApiKey { key, .. } => key.uuid(),
     }
 }
 

@@ -113,7 +113,7 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Api
                 memberships,
             )
         }
-        Actor::ApiKey { key } => {
+        Actor::ApiKey { key, .. } => {
             let key = db
                 .api_key(key)
                 .await?

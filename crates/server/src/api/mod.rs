@@ -32,6 +32,7 @@ pub mod public_api;
 pub mod reports;
 pub mod request_id;
 pub mod response;
+pub mod schema_rules;
 pub mod services;
 pub mod settings;
 pub mod tasks;
@@ -101,6 +102,7 @@ pub fn openapi_document_with_every_schema() -> utoipa::openapi::OpenApi {
     let mut doc = documented().split_for_parts().1;
     utoipa::Modify::modify(&openapi::StandardErrors, &mut doc);
     utoipa::Modify::modify(&openapi::PatchSchemas, &mut doc);
+    schema_rules::apply(&mut doc);
     doc
 }
 

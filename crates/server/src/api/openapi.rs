@@ -159,6 +159,25 @@ fn refs(value: &serde_json::Value, into: &mut Vec<String>) {
     }
 }
 
+/// The component schemas with a property of this name at their top level.
+fn schemas_with_property(
+    openapi: &OpenApiDoc,
+    property: &str,
+) -> std::collections::HashSet<String> {
+    let schemas = openapi
+        .components
+        .as_ref()
+        .and_then(|c| serde_json::to_value(&c.schemas).ok())
+        .unwrap_or_default();
+    schemas
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, schema)| schema.pointer(&format!("/properties/{property}")).is_some())
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 /// The component schemas that carry a record id somewhere inside them
 /// (`client_id`, `member_ids[]`, a nested object with one …): a request body
 /// of one of these can name a record that does not exist, which answers 404.
@@ -202,6 +221,7 @@ fn schemas_with_ids(openapi: &OpenApiDoc) -> std::collections::HashSet<String> {
 impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         let with_ids = schemas_with_ids(openapi);
+        let with_custom_fields = schemas_with_property(openapi, "custom_fields");
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_id = path.contains('{');
             for op in [
@@ -316,6 +336,26 @@ impl Modify for StandardErrors {
                     "`internal`: logged with the request id; nothing partial was saved",
                 );
                 add("503", "`unavailable` or `timeout`: retry later");
+                let body_has_custom_fields = op
+                    .request_body
+                    .as_ref()
+                    .and_then(|body| serde_json::to_value(body).ok())
+                    .is_some_and(|body| {
+                        let mut found = Vec::new();
+                        refs(&body, &mut found);
+                        found.iter().any(|name| with_custom_fields.contains(name))
+                    });
+                if body_has_custom_fields {
+                    const VALUES: &str = "`conflict`: a `custom_fields` value does not fit its stored definition (wrong type, not an option, a required field missing); `details` names each";
+                    match responses.get_mut("409") {
+                        Some(utoipa::openapi::RefOr::T(response)) => {
+                            response.description = format!("{}; {VALUES}", response.description);
+                        }
+                        _ => {
+                            responses.insert("409".to_owned(), error_response(VALUES));
+                        }
+                    }
+                }
                 responses
                     .entry("429".to_owned())
                     .or_insert_with(rate_limited_response);

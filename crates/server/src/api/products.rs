@@ -170,7 +170,9 @@ pub async fn patch_product(
     patch: PatchJson<ProductPatch>,
 ) -> Result<Response, ApiError> {
     let product = products::update(&state, &ctx, id, if_match, |current| {
-        merge(&ProductIn::from(current), &patch.raw)
+        let merged = merge(&ProductIn::from(current), &patch.raw)?;
+        products::vat_conflict(&merged, &patch.raw)?;
+        Ok(merged)
     })
     .await?;
     Ok(response::ok_versioned(

@@ -16,6 +16,7 @@ use super::dto::time_entries::{
 };
 use super::error::{ApiError, Code, ErrorBody};
 use super::extract::{Json, OptionalJson, Path, Query};
+use super::instant::Instant;
 use super::pagination;
 use super::patch::{PatchJson, merge};
 use super::response::{self, Data, List, etag};
@@ -179,7 +180,7 @@ pub async fn list_time_entries(
         (status = 201, description = "Recorded", body = TimeEntryWritten,
             headers(("Location" = String, description = "The new entry"), ("ETag" = String, description = "Its version"))),
         (status = 403, description = "`insufficient_role`: a member recording for someone else; `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`timer_already_running`, `period_locked`, `idempotency_key_reused`", body = ErrorBody),
+        (status = 409, description = "`timer_already_running`, `period_locked`, `idempotency_key_reused`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
     ))]
 pub async fn create_time_entry(
     State(state): State<AppState>,
@@ -217,7 +218,7 @@ pub async fn get_time_entry(
     responses(
         (status = 200, description = "Replaced", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`", body = ErrorBody),
+        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
         (status = 412, description = "`precondition_failed`", body = ErrorBody),
     ))]
 pub async fn replace_time_entry(
@@ -248,7 +249,7 @@ pub async fn replace_time_entry(
     responses(
         (status = 200, description = "Updated", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`", body = ErrorBody),
+        (status = 409, description = "`time_entry_locked` (invoiced) or `period_locked`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
         (status = 412, description = "`precondition_failed`", body = ErrorBody),
     ))]
 pub async fn patch_time_entry(
@@ -258,11 +259,60 @@ pub async fn patch_time_entry(
     if_match: IfMatch,
     patch: PatchJson<TimeEntryPatch>,
 ) -> Result<Response, ApiError> {
+    let max = state.settings.time_tracking.max_entry_duration.as_secs() as i64;
     let (entry, warnings) = time_entries::update(&state, &ctx, id, if_match, |current| {
-        merge(&patch_base(current, &patch.raw), &patch.raw)
+        let merged: TimeEntryIn = merge(&patch_base(current, &patch.raw), &patch.raw)?;
+        clock_times_fit(&merged, &patch.raw, max)?;
+        Ok(merged)
     })
     .await?;
     Ok(written(StatusCode::OK, &state, &entry, warnings))
+}
+
+/// Clock times a patch combines with the stored ones must still make an
+/// entry: the request cannot see the stored half, so a mismatch conflicts
+/// with the entry (409) rather than being malformed (times the patch gives
+/// both of are judged as any body is, 400).
+fn clock_times_fit(
+    merged: &TimeEntryIn,
+    patch: &serde_json::Map<String, serde_json::Value>,
+    max_seconds: i64,
+) -> Result<(), ApiError> {
+    let given = |key: &str| patch.get(key).is_some_and(|v| !v.is_null());
+    if given("started_at") && given("ended_at") {
+        return Ok(());
+    }
+    match (merged.started_at, merged.ended_at) {
+        (None, Some(_)) if given("ended_at") => Err(time_entries::state_conflict(
+            "ended_at",
+            "needs started_at: this entry has no clock times, so send both",
+        )),
+        (Some(start), Some(end)) => {
+            let (start, end) = (start.utc(), end.utc());
+            let field = if given("ended_at") {
+                "ended_at"
+            } else {
+                "started_at"
+            };
+            if end <= start {
+                Err(time_entries::state_conflict(
+                    field,
+                    &format!("leaves the entry ending ({end}) before it starts ({start})"),
+                ))
+            } else if (end - start).num_seconds() > max_seconds {
+                Err(time_entries::state_conflict(
+                    field,
+                    &format!(
+                        "makes the entry longer than {} hours ({start} to {end})",
+                        max_seconds / 3600
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The current entry as the base of a merge patch, without the fields the
@@ -278,6 +328,30 @@ fn patch_base(
     let mut base = TimeEntryIn::from(current);
     if given("duration") && !mentioned("duration_seconds") {
         base.duration_seconds = None;
+    }
+    // A new date for an entry with clock times moves them to that day,
+    // keeping the times of day (whole days, so across a DST change they
+    // shift by its hour).
+    if let (Some(start), Some(Ok(date))) = (
+        current.started_at,
+        patch
+            .get("date")
+            .and_then(|d| d.as_str())
+            .map(|d| d.parse::<NaiveDate>()),
+    ) && !mentioned("started_at")
+        && !mentioned("ended_at")
+    {
+        let shift = chrono::Duration::days((date - current.date).num_days());
+        base.started_at = Some(Instant::from(start + shift));
+        base.ended_at = current.ended_at.map(|end| Instant::from(end + shift));
+    }
+    // A new length for an entry with clock times keeps its start and moves
+    // its end, as stopwatch apps do.
+    if current.started_at.is_some()
+        && (given("duration") || given("duration_seconds"))
+        && !mentioned("ended_at")
+    {
+        base.ended_at = None;
     }
     if current.started_at.is_none() && given("started_at") {
         if !mentioned("date") {
@@ -325,7 +399,7 @@ pub async fn delete_time_entry(
     responses(
         (status = 201, description = "Running", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_role` or `insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`timer_already_running`", body = ErrorBody),
+        (status = 409, description = "`timer_already_running`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
     ))]
 pub async fn start_timer(
     State(state): State<AppState>,
@@ -343,7 +417,7 @@ pub async fn start_timer(
     responses(
         (status = 200, description = "Stopped", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`timer_not_running` or `period_locked`", body = ErrorBody),
+        (status = 409, description = "`timer_not_running`, `period_locked`, or `conflict`: `ended_at` is not after the timer's start, or makes it longer than the maximum entry length", body = ErrorBody),
     ))]
 pub async fn stop_timer(
     State(state): State<AppState>,
@@ -365,7 +439,7 @@ pub async fn stop_timer(
     responses(
         (status = 201, description = "Running", body = TimeEntryWritten),
         (status = 403, description = "`insufficient_scope`", body = ErrorBody),
-        (status = 409, description = "`timer_already_running`", body = ErrorBody),
+        (status = 409, description = "`timer_already_running`; `conflict`: a referenced record exists but does not fit (a deactivated member, an archived service, a task or project of another client), `details` names each", body = ErrorBody),
     ))]
 pub async fn continue_time_entry(
     State(state): State<AppState>,

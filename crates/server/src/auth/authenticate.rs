@@ -223,7 +223,10 @@ fn api_key_ctx(state: &AppState, key: &ApiKeyCredential) -> Result<Ctx, ApiError
     Ok(Ctx::new(
         state,
         key.org_id,
-        Actor::ApiKey { key: key.id },
+        Actor::ApiKey {
+            key: key.id,
+            creator: key.creator(),
+        },
         Role::Admin,
         scopes,
         key.plan.clone(),

@@ -167,6 +167,7 @@ mod tests {
             scopes: "read".into(),
             revoked_at: None,
             last_used_at: None,
+            created_by: None,
             public_api_status: "active".into(),
             plan: "free".into(),
         })

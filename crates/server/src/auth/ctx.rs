@@ -24,6 +24,8 @@ pub enum Actor {
     },
     ApiKey {
         key: ApiKeyId,
+        /// The member who created the key, if still known.
+        creator: Option<MemberId>,
     },
 }
 
@@ -81,6 +83,16 @@ impl Ctx {
         match self.actor {
             Actor::User { member, .. } => Some(member),
             Actor::ApiKey { .. } => None,
+        }
+    }
+
+    /// Whom a time entry, timer or expense is for when the request names
+    /// no member: the calling member, or the member who created the API key
+    /// (a key acts on its creator's behalf, as personal tokens do elsewhere).
+    pub fn default_member(&self) -> Option<MemberId> {
+        match self.actor {
+            Actor::User { member, .. } => Some(member),
+            Actor::ApiKey { creator, .. } => creator,
         }
     }
 

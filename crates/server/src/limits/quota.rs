@@ -26,7 +26,7 @@ pub struct Standing {
 /// policy lets requests through.
 pub async fn count(state: &AppState, ctx: &Ctx) -> Result<Option<Standing>, ApiError> {
     let (subject, limit, what) = match ctx.actor() {
-        Actor::ApiKey { key } => (
+        Actor::ApiKey { key, .. } => (
             format!("key:{key}"),
             state.settings.plan(ctx.plan()).requests_per_hour,
             "API key",

@@ -84,7 +84,14 @@ pub async fn validate<E: Exec>(
             Some(definition) => value_problem(definition, value),
         };
         if let Some(problem) = problem {
-            v.add(field, problem);
+            // Which values fit is the definition's, stored data the
+            // request cannot see: a conflict with it (409 when alone), but
+            // a key of the wrong shape is malformed input.
+            if is_key(key) {
+                v.reference_conflict(field, format!("does not fit its definition: {problem}"));
+            } else {
+                v.add(field, problem);
+            }
             refused.insert(key.as_str());
         }
     }
@@ -100,7 +107,10 @@ pub async fn validate<E: Exec>(
             Some(_) => true,
         };
         if !present {
-            v.add(format!("custom_fields.{}", definition.key), "is required");
+            v.reference_conflict(
+                format!("custom_fields.{}", definition.key),
+                "is required by its definition",
+            );
         }
     }
     Ok(())

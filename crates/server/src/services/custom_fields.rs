@@ -55,9 +55,15 @@ fn duplicate(entity: &str, key: &str) -> ApiError {
 
 /// Checks an input against the rules and, on update, against the current
 /// definition's fixed fields.
+///
+/// `type_sent` says whether the request itself named the type (POST, PUT,
+/// or a PATCH with `type`). When it did not, whether `options` fits depends
+/// on the stored definition, which the request cannot see: a mismatch then
+/// conflicts with the record (409), like changing a fixed field.
 fn validate(
     input: CustomFieldIn,
     current: Option<&CustomField>,
+    type_sent: bool,
 ) -> Result<CustomFieldValues, ApiError> {
     let mut v = Validation::new();
     let entity = input.entity.as_str();
@@ -82,7 +88,7 @@ fn validate(
             ("type", current.field_type.as_str(), field_type),
         ] {
             if was != now {
-                frozen.push(stint_core::FieldError {
+                frozen.push(FieldError {
                     field: field.to_owned(),
                     message: format!("cannot change after creation (it is `{was}`)"),
                 });
@@ -91,12 +97,23 @@ fn validate(
     }
     let raw = input.options.unwrap_or_default();
     let mut options = Vec::with_capacity(raw.len());
-    if input.field_type.has_options() {
+    let options_by_record = current.is_some() && !type_sent;
+    // Options are judged against the stored type; a request changing the
+    // type is refused for that alone.
+    let type_changed = current.is_some_and(|c| c.field_type != field_type);
+    if type_changed {
+        options.extend(raw.iter().map(|o| o.trim().to_owned()));
+    } else if input.field_type.has_options() {
         if raw.is_empty() {
-            v.add(
-                "options",
-                format!("must list the choices of a {field_type} field"),
-            );
+            let message = format!("must list the choices of a {field_type} field");
+            if options_by_record {
+                frozen.push(FieldError {
+                    field: "options".into(),
+                    message,
+                });
+            } else {
+                v.add("options", message);
+            }
         } else if raw.len() > MAX_OPTIONS {
             v.add(
                 "options",
@@ -120,10 +137,17 @@ fn validate(
             options.push(option.to_owned());
         }
     } else if !raw.is_empty() {
-        v.add(
-            "options",
-            format!("must be empty: only select and multi_select fields have choices, this is a {field_type} field"),
+        let message = format!(
+            "must be empty: only select and multi_select fields have choices, this is a {field_type} field"
         );
+        if options_by_record {
+            frozen.push(FieldError {
+                field: "options".into(),
+                message,
+            });
+        } else {
+            v.add("options", message);
+        }
     }
     if !v.is_empty() {
         for problem in frozen {
@@ -132,7 +156,7 @@ fn validate(
     } else if !frozen.is_empty() {
         return Err(ApiError::new(
             Code::Conflict,
-            "The entity, key and type of a custom field cannot change after creation",
+            "This does not fit the custom field's definition: its entity, key and type cannot change after creation, and only select fields have options",
         )
         .with_details(frozen));
     }
@@ -164,7 +188,7 @@ pub async fn create(
     ctx.require_write()?;
     let now = state.now();
     let id = CustomFieldId::generate();
-    let values = validate(input, None)?;
+    let values = validate(input, None, true)?;
     let mut tx = ctx.write().await?;
     if tx
         .custom_field_by_key(&values.entity, &values.key)
@@ -193,19 +217,21 @@ pub async fn create(
 }
 
 /// Replaces a definition with the input `build` makes from the current one
-/// (PUT ignores it; PATCH merges into it), all inside one transaction.
+/// (PUT ignores it; PATCH merges into it), all inside one transaction;
+/// `type_sent` tells whether the request named the type (see `validate`).
 pub async fn update(
     state: &AppState,
     ctx: &Ctx,
     id: CustomFieldId,
     if_match: IfMatch,
+    type_sent: bool,
     build: impl FnOnce(&CustomField) -> Result<CustomFieldIn, ApiError>,
 ) -> Result<CustomField, ApiError> {
     ctx.require_write()?;
     let now = state.now();
     let mut tx = ctx.write().await?;
     let current = tx.custom_field(id).await?.ok_or_else(not_found)?;
-    let values = validate(build(&current)?, Some(&current))?;
+    let values = validate(build(&current)?, Some(&current), type_sent)?;
     // Preconditions count only for a request that is otherwise valid
     // (RFC 9110 13.2.1): a malformed body is 400 even when stale.
     if_match.check(current.version)?;

@@ -17,7 +17,7 @@ use crate::auth::{Actor, Ctx};
 pub fn actor_of(ctx: &Ctx) -> (&'static str, Option<Uuid>) {
     match ctx.actor() {
         Actor::User { member, .. } => ("user", Some(member.uuid())),
-        Actor::ApiKey { key } => ("api_key", Some(key.uuid())),
+        Actor::ApiKey { key, .. } => ("api_key", Some(key.uuid())),
     }
 }
 

@@ -68,7 +68,7 @@ async fn validate(
     let member = tx.member_time(member_id).await?;
     match &member {
         None => v.missing("member_id", "member"),
-        Some(m) if m.status == "inactive" => v.add("member_id", "is deactivated"),
+        Some(m) if m.status == "inactive" => v.reference_conflict("member_id", "is deactivated"),
         _ => {}
     }
     let org = tx.organization_time().await?;
@@ -77,7 +77,9 @@ async fn validate(
         match tx.project_time(project_id).await? {
             None => v.missing("project_id", "project"),
             Some(p) => match (client_id, p.client_id.map(ClientId::from_uuid)) {
-                (Some(c), Some(pc)) if c != pc => v.add("project_id", "belongs to another client"),
+                (Some(c), Some(pc)) if c != pc => {
+                    v.reference_conflict("project_id", "belongs to another client")
+                }
                 (None, Some(pc)) => client_id = Some(pc),
                 _ => {}
             },

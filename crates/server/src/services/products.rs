@@ -30,6 +30,53 @@ fn not_found() -> ApiError {
 /// export and out-of-scope lines a rate of 0 (BR-Z-05, BR-E-05, BR-AE-05,
 /// BR-IC-05, BR-G-05; BR-O-05 forbids a rate, which we store as 0).
 fn vat_problem(category: VatCategory, rate: Option<i64>) -> Option<String> {
+    vat_problem_of(category, rate)
+}
+
+/// The VAT rule for a PATCH that sends only one of `vat_category` and
+/// `vat_rate`: the other is stored, which the request cannot see, so a
+/// mismatch conflicts with the product (409) rather than being malformed.
+pub fn vat_conflict(
+    input: &ProductIn,
+    patch: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ApiError> {
+    let sent = |key: &str| patch.contains_key(key);
+    if sent("vat_category") == sent("vat_rate") {
+        return Ok(());
+    }
+    let rate = match input.vat_rate.as_ref().map(|t| Percent::parse(t.as_str())) {
+        None => None,
+        Some(Ok(p)) => Some(p.hundredths()),
+        // Malformed: reported as such by `validate`.
+        Some(Err(_)) => return Ok(()),
+    };
+    match vat_problem_of(input.vat_category, rate) {
+        None => Ok(()),
+        Some(message) => {
+            let (field, message) = if sent("vat_rate") {
+                (
+                    "vat_rate",
+                    format!("{message} (the product's stored category)"),
+                )
+            } else {
+                (
+                    "vat_category",
+                    format!("does not fit the product's stored vat_rate: vat_rate {message}"),
+                )
+            };
+            Err(
+                ApiError::new(Code::Conflict, format!("`{field}` {message}")).with_details(vec![
+                    stint_core::FieldError {
+                        field: field.into(),
+                        message,
+                    },
+                ]),
+            )
+        }
+    }
+}
+
+fn vat_problem_of(category: VatCategory, rate: Option<i64>) -> Option<String> {
     match (category, rate) {
         (VatCategory::S, None) => {
             Some("is required with vat_category S (standard rate)".to_owned())

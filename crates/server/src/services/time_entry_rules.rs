@@ -66,6 +66,8 @@ pub fn period_locked(date: NaiveDate, lock: NaiveDate) -> ApiError {
 }
 
 /// The member the entry is for, and whether the caller may act for them.
+/// Without `member_id`, a user records for themselves and an API key for
+/// the member who created it.
 pub fn member_for(ctx: &Ctx, requested: Option<MemberId>) -> Result<MemberId, ApiError> {
     match (requested, ctx.member_id()) {
         (Some(m), Some(own)) if m != own && !ctx.role().is_admin() => Err(ApiError::new(
@@ -73,11 +75,12 @@ pub fn member_for(ctx: &Ctx, requested: Option<MemberId>) -> Result<MemberId, Ap
             "Only owners and admins can record time for other members",
         )),
         (Some(m), _) => Ok(m),
-        (None, Some(own)) => Ok(own),
-        (None, None) => Err(ApiError::field(
-            "member_id",
-            "is required when calling with an API key",
-        )),
+        (None, _) => ctx.default_member().ok_or_else(|| {
+            ApiError::field(
+                "member_id",
+                "is required: this API key has no creator to record for",
+            )
+        }),
     }
 }
 
@@ -130,11 +133,12 @@ pub async fn resolve(
 ) -> Result<Resolved, ApiError> {
     let now = state.now();
     let mut v = Validation::new();
+    let mut running_refused = false;
     let member_id = member_for(ctx, input.member_id)?;
     let member = tx.member_time(member_id).await?;
     match &member {
         None => v.missing("member_id", "member"),
-        Some(m) if m.status == "inactive" => v.add("member_id", "is deactivated"),
+        Some(m) if m.status == "inactive" => v.reference_conflict("member_id", "is deactivated"),
         _ => {}
     }
     let org = tx.organization_time().await?;
@@ -163,9 +167,9 @@ pub async fn resolve(
         let other_project = matches!((project_id, task_project), (Some(p), Some(tp)) if p != tp);
         let other_client = matches!((client_id, task_client), (Some(c), Some(tc)) if c != tc);
         if other_project {
-            v.add("task_id", "belongs to another project");
+            v.reference_conflict("task_id", "belongs to another project");
         } else if other_client {
-            v.add("task_id", "belongs to another client");
+            v.reference_conflict("task_id", "belongs to another client");
         } else {
             // Only a task that fits fills in its project and client, so a
             // misfit is reported once, on the task.
@@ -186,7 +190,9 @@ pub async fn resolve(
     if let Some(project) = &project {
         let project_client = project.client_id.map(ClientId::from_uuid);
         match (client_id, project_client) {
-            (Some(c), Some(pc)) if c != pc => v.add("project_id", "belongs to another client"),
+            (Some(c), Some(pc)) if c != pc => {
+                v.reference_conflict("project_id", "belongs to another client")
+            }
             (None, Some(pc)) => client_id = Some(pc),
             _ => {}
         }
@@ -203,7 +209,7 @@ pub async fn resolve(
                 None
             }
             Some(s) if s.status != "active" => {
-                v.add("service_id", "is archived; use an active service");
+                v.reference_conflict("service_id", "is archived; use an active service");
                 None
             }
             Some(s) => Some(s),
@@ -266,10 +272,9 @@ pub async fn resolve(
             Some(Shape::Running { start })
         }
         (Some(_), None, None) => {
-            v.add(
-                "ended_at",
-                "is required (stop a running timer with POST /time-entries/{id}/stop)",
-            );
+            // Only a completed entry refuses the running shape: a conflict
+            // with it, reported once the request is otherwise valid.
+            running_refused = true;
             None
         }
         (None, Some(_), _) => {
@@ -329,6 +334,12 @@ pub async fn resolve(
     };
     let tags = tags(&input.tags, &mut v);
     v.finish().map_err(ApiError::validation)?;
+    if running_refused {
+        return Err(super::time_entries::state_conflict(
+            "ended_at",
+            "is required: this entry is not a running timer (start one with POST /api/v1/time-entries/start)",
+        ));
+    }
 
     let settings = &org.settings.0;
     if let Some(lock) = lock_before(settings)

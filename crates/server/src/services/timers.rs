@@ -9,8 +9,8 @@ use stint_store::{Tenant, Tx};
 
 use super::events;
 use super::time_entries::{
-    RESOURCE, ensure_unlocked, overlap_warnings, reload, render, timer_conflict, visible,
-    visible_member,
+    RESOURCE, ensure_unlocked, overlap_warnings, reload, render, state_conflict, timer_conflict,
+    visible, visible_member,
 };
 use super::time_entry_rules::{Running, member_for, resolve};
 use crate::api::conditional::stale;
@@ -91,6 +91,29 @@ async fn stop_in(
     ended_at: DateTime<Utc>,
     notes: Option<String>,
 ) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
+    if let Some(started_at) = entry.started_at {
+        // Judged against the stored start, which the request cannot see:
+        // a conflict with the timer, not a malformed request.
+        let max = state.settings.time_tracking.max_entry_duration.as_secs() as i64;
+        let length = (ended_at - started_at).num_seconds();
+        let problem = if ended_at <= started_at {
+            Some(format!("must be after the timer's start ({started_at})"))
+        } else if length < 1 {
+            Some(format!(
+                "is less than a second after the timer's start ({started_at}); delete the timer instead"
+            ))
+        } else if length > max {
+            Some(format!(
+                "would make the entry longer than {} hours (it started at {started_at}); stop it at an earlier ended_at",
+                max / 3600
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            return Err(state_conflict("ended_at", &message));
+        }
+    }
     let now = state.now();
     let mut input = TimeEntryIn::from(entry);
     input.ended_at = Some(Instant::from(ended_at));

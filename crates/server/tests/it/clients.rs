@@ -365,7 +365,7 @@ async fn client_custom_fields_are_validated_and_filterable(backend: Backend) {
         .post("/api/v1/clients")
         .bearer(token)
         .json(&json!({"name": "No group"}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(resp.body["details"][0]["field"], "custom_fields.vat_group");
     let resp = app
@@ -374,7 +374,7 @@ async fn client_custom_fields_are_validated_and_filterable(backend: Backend) {
         .json(&json!({"name": "Bad", "custom_fields": {
             "vat_group": "MARS", "tier": "high", "vip": "yes", "since": "31/12/2025",
             "tags": ["a", "z"], "note": 5, "colour": "red"}}))
-        .expect(400)
+        .expect(409)
         .await;
     let mut fields: Vec<&str> = resp.body["details"]
         .as_array()

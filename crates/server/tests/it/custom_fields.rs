@@ -375,6 +375,27 @@ async fn entity_key_and_type_cannot_change(backend: Backend) {
         .expect(400)
         .await;
     assert_eq!(fields(&resp), ["entity", "key", "label", "type"]);
+    // Options that do not fit the type: a conflict with the stored type
+    // when the request does not name it, malformed input when it does.
+    let resp = app
+        .patch(&path)
+        .bearer(token)
+        .json(&json!({"options": ["a"]}))
+        .expect(409)
+        .await;
+    assert_eq!(fields(&resp), ["options"]);
+    for body in [
+        json!({"type": "number", "options": ["a"]}),
+        json!({"entity": "client", "key": "tier", "label": "Tier", "type": "number", "options": ["a"]}),
+    ] {
+        let req = if body.get("key").is_some() {
+            app.put(&path)
+        } else {
+            app.patch(&path)
+        };
+        let resp = req.bearer(token).json(&body).expect(400).await;
+        assert_eq!(fields(&resp), ["options"], "{body}");
+    }
     // Repeating them unchanged is fine.
     app.put(&path)
         .bearer(token)

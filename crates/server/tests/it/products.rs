@@ -131,6 +131,36 @@ async fn products_crud_round_trip(backend: Backend) {
         .expect(200)
         .await;
     assert_eq!(same.header("etag"), replaced.header("etag"));
+    // Category and rate go together: one sent alone is judged with the
+    // stored other (409), both sent together as any body (400).
+    let resp = app
+        .patch(&path)
+        .bearer(token)
+        .json(&json!({"vat_rate": "20"}))
+        .expect(409)
+        .await;
+    resp.assert_code("conflict");
+    app.patch(&path)
+        .bearer(token)
+        .json(&json!({"vat_category": "S", "vat_rate": "0"}))
+        .expect(400)
+        .await
+        .assert_code("validation_failed");
+    app.patch(&path)
+        .bearer(token)
+        .json(&json!({"vat_category": "S", "vat_rate": "20"}))
+        .expect(200)
+        .await;
+    app.patch(&path)
+        .bearer(token)
+        .json(&json!({"vat_category": "G"}))
+        .expect(409)
+        .await;
+    app.patch(&path)
+        .bearer(token)
+        .json(&json!({"vat_category": "G", "vat_rate": "0"}))
+        .expect(200)
+        .await;
 
     app.patch(&path)
         .bearer(token)
@@ -280,9 +310,9 @@ async fn vat_rate_must_match_the_category(backend: Backend) {
         .patch(&path)
         .bearer(token)
         .json(&json!({"vat_category": "E"}))
-        .expect(400)
+        .expect(409)
         .await;
-    assert_eq!(fields(&resp), ["vat_rate"]);
+    assert_eq!(fields(&resp), ["vat_category"]);
     let switched = app
         .patch(&path)
         .bearer(token)
@@ -525,7 +555,7 @@ async fn product_events_record_each_change_exactly_once(backend: Backend) {
     app.patch(&path)
         .bearer(token)
         .json(&json!({"vat_rate": "0"}))
-        .expect(400)
+        .expect(409)
         .await; // refused
     app.delete(&path).bearer(token).expect(204).await;
     let events = app.events(&org).await;

@@ -61,21 +61,10 @@ pub async fn record_id(app: &TestApp, token: &str, body: Value) -> String {
 }
 
 /// POSTs an entry that must be refused; answers the fields named. The
-/// refusal is 404 when every problem is a reference to nothing, else 400.
+/// status follows from the problems (`support::refusal_status`).
 pub async fn refused(app: &TestApp, token: &str, body: Value) -> Vec<String> {
     let resp = app.post(ENTRIES).bearer(token).json(&body).send().await;
-    let only_missing = resp.body["details"].as_array().is_some_and(|d| {
-        d.iter().all(|d| {
-            d["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("no such "))
-        })
-    });
-    let (status, code) = if only_missing {
-        (404, "not_found")
-    } else {
-        (400, "validation_failed")
-    };
+    let (status, code) = crate::support::refusal_status(&resp.body);
     assert_eq!(resp.status, status, "{body}: {}", resp.text);
     resp.assert_code(code);
     fields(&resp)
@@ -469,7 +458,40 @@ async fn time_entry_crud_round_trip(backend: Backend) {
         .patch(&path)
         .bearer(token)
         .json(&json!({"ended_at": "2026-02-21T09:00:00Z"}))
-        .expect(400)
+        // The stored start is after it: a conflict with the entry.
+        .expect(409)
+        .await;
+    assert_eq!(fields(&resp), ["ended_at"]);
+    // A new length for an entry with clock times keeps the start and
+    // moves the end.
+    let patched = app
+        .patch(&path)
+        .bearer(token)
+        .json(&json!({"duration": "1:30"}))
+        .expect(200)
+        .await;
+    assert_eq!(patched.data()["started_at"], "2026-02-21T10:00:00Z");
+    assert_eq!(patched.data()["ended_at"], "2026-02-21T11:30:00Z");
+    // A new date moves the clock times to that day.
+    let patched = app
+        .patch(&path)
+        .bearer(token)
+        .json(&json!({"date": "2026-02-20"}))
+        .expect(200)
+        .await;
+    assert_eq!(patched.data()["started_at"], "2026-02-20T10:00:00Z");
+    assert_eq!(patched.data()["ended_at"], "2026-02-20T11:30:00Z");
+    // An end for an entry without a start needs the start too.
+    app.patch(&path)
+        .bearer(token)
+        .json(&json!({"started_at": null, "ended_at": null, "date": "2026-02-21", "duration": "1:00"}))
+        .expect(200)
+        .await;
+    let resp = app
+        .patch(&path)
+        .bearer(token)
+        .json(&json!({"ended_at": "2026-02-21T11:00:00Z"}))
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["ended_at"]);
     let resp = app

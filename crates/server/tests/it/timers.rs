@@ -148,9 +148,17 @@ async fn start_stop_and_continue(backend: Backend) {
         .post(&stop_path(&next))
         .bearer(token)
         .json(&json!({"ended_at": "2026-03-02T10:30:00+01:00"}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["ended_at"]);
+    // Nor at its very start (a timer of no time is deleted, not stopped).
+    let resp = app
+        .post(&stop_path(&next))
+        .bearer(token)
+        .json(&json!({"ended_at": "2026-03-02T09:45:00.500Z"}))
+        .expect(409)
+        .await;
+    resp.assert_code("conflict");
     let resp = app
         .post(&stop_path(&next))
         .bearer(token)
@@ -209,7 +217,7 @@ async fn start_stop_and_continue(backend: Backend) {
         .patch(&entry_path(data["id"].as_str().unwrap()))
         .bearer(token)
         .json(&json!({"ended_at": "2026-03-02T10:40:00Z"}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["ended_at"]);
 }

@@ -21,7 +21,7 @@ pub struct ClientGroupIn {
     )]
     pub name: String,
     /// Up to 10 characters; derived from the name when absent.
-    #[schema(example = "KA")]
+    #[schema(example = "KA", max_length = 10)]
     pub initials: Option<String>,
     /// `active` (default) or `archived`.
     #[serde(default)]

@@ -14,7 +14,8 @@ use crate::api::decimal::DecimalText;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpenseIn {
-    /// Who spent it; the caller's own member by default (API keys must say whom).
+    /// Who spent it; by default the calling member, or with an API key the
+    /// member who created the key.
     pub member_id: Option<MemberId>,
     /// The local date of the expense; today by default.
     #[schema(value_type = Option<String>, format = Date, example = "2026-03-02")]

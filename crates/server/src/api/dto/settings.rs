@@ -162,7 +162,11 @@ pub struct InvoicingSettings {
     /// Placeholders: `{prefix}`, `{yyyy}`, `{yy}`, `{mm}` (of the invoice
     /// date), and exactly one `{seq}` or `{seq:N}` (zero-padded to N
     /// digits, N from 1 to 12). Other text is kept as is.
-    #[schema(example = "{prefix}{yyyy}-{seq:4}")]
+    #[schema(
+        example = "{prefix}{yyyy}-{seq:4}",
+        max_length = 100,
+        pattern = r"^(?:[^{}]|\{(?:prefix|yyyy|yy|mm)\})*\{seq(?::(?:[1-9]|1[0-2]))?\}(?:[^{}]|\{(?:prefix|yyyy|yy|mm)\})*$"
+    )]
     pub number_format: String,
     /// Printed at the bottom of every invoice.
     #[schema(example = "Acme Design Studio SAS, capital 10 000 €")]

@@ -18,7 +18,8 @@ use crate::api::instant::Instant;
 #[serde(deny_unknown_fields)]
 pub struct TimeEntryIn {
     /// Whose time it is; the caller's own member by default. Owners, admins
-    /// and API keys may record for anyone (API keys must say whom).
+    /// and API keys may record for anyone; an API key records for the member
+    /// who created it by default.
     pub member_id: Option<MemberId>,
     pub client_id: Option<ClientId>,
     /// Must belong to the client when both are given; sets the client when it is absent.
@@ -32,11 +33,17 @@ pub struct TimeEntryIn {
     pub date: Option<NaiveDate>,
     pub started_at: Option<Instant>,
     pub ended_at: Option<Instant>,
-    /// Length in seconds, for entries without clock times.
-    #[schema(example = 5400, minimum = 1)]
+    /// Length in seconds, for entries without clock times: at most
+    /// `time_tracking.max_entry_duration` (24 hours unless the operator
+    /// changed it).
+    #[schema(example = 5400, minimum = 1, maximum = 86_400)]
     pub duration_seconds: Option<i64>,
-    /// Length as `"H:MM"`, instead of `duration_seconds`.
-    #[schema(example = "1:30")]
+    /// Length as `"H:MM"`, instead of `duration_seconds`, from `0:01` to
+    /// `24:00` (see `duration_seconds`).
+    #[schema(
+        example = "1:30",
+        pattern = r"^(?:0?0:(?:0[1-9]|[1-5][0-9])|(?:0?[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+    )]
     pub duration: Option<String>,
     /// Billable unless the project is non-billable, by default.
     pub billable: Option<bool>,
@@ -200,7 +207,8 @@ pub struct TimeEntryWritten {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartTimerIn {
-    /// Whose timer; the caller's own member by default.
+    /// Whose timer; the caller's own member by default, or with an API key
+    /// the member who created the key.
     pub member_id: Option<MemberId>,
     pub client_id: Option<ClientId>,
     pub project_id: Option<ProjectId>,

@@ -33,8 +33,15 @@ fn event_patterns() -> utoipa::openapi::Array {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookIn {
-    /// Where deliveries are POSTed: an `http://` or `https://` URL of a public address.
-    #[schema(example = "https://hooks.example.com/stint")]
+    /// Where deliveries are POSTed: an `http://` or `https://` URL of a
+    /// public address, without credentials or fragment. The pattern is the
+    /// common shape (a host name, an optional port, a path or query); the
+    /// server also takes IP literals of public addresses.
+    #[schema(
+        example = "https://hooks.example.com/stint",
+        max_length = 2000,
+        pattern = r"^https?://[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::[1-9][0-9]{0,3})?(?:[/?][^\s#]*)?$"
+    )]
     pub url: String,
     /// Event types to receive: exact types from `GET /webhooks/event-types`,
     /// wildcards such as `invoice.*`, or `["*"]` for everything.

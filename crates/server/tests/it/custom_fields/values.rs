@@ -71,7 +71,7 @@ async fn every_type_is_enforced_on_clients(backend: Backend) {
             .post("/api/v1/clients")
             .bearer(token)
             .json(&json!({"name": format!("{key} client")}))
-            .expect(400)
+            .expect(409)
             .await;
         assert_eq!(fields(&resp), [field.as_str()], "{field_type}");
         // A wrong value names the field.
@@ -79,9 +79,9 @@ async fn every_type_is_enforced_on_clients(backend: Backend) {
             .post("/api/v1/clients")
             .bearer(token)
             .json(&json!({"name": "x", "custom_fields": {key: bad}}))
-            .expect(400)
+            .expect(409)
             .await;
-        resp.assert_code("validation_failed");
+        resp.assert_code("conflict");
         assert_eq!(fields(&resp), [field.as_str()], "{field_type}");
         // A good value is stored as sent and filterable.
         let created = app
@@ -105,7 +105,7 @@ async fn every_type_is_enforced_on_clients(backend: Backend) {
                 .patch(&path)
                 .bearer(token)
                 .json(&json!({"custom_fields": {key: cleared}}))
-                .expect(400)
+                .expect(409)
                 .await;
             assert_eq!(fields(&resp), [field.as_str()], "{field_type} {cleared}");
         }
@@ -113,7 +113,7 @@ async fn every_type_is_enforced_on_clients(backend: Backend) {
             .patch(&path)
             .bearer(token)
             .json(&json!({"custom_fields": {key: bad}}))
-            .expect(400)
+            .expect(409)
             .await;
         assert_eq!(fields(&resp), [field.as_str()], "{field_type}");
         // Once archived the field is no longer required (but still typed).
@@ -125,7 +125,7 @@ async fn every_type_is_enforced_on_clients(backend: Backend) {
         app.patch(&path)
             .bearer(token)
             .json(&json!({"custom_fields": {key: bad}}))
-            .expect(400)
+            .expect(409)
             .await;
         let patched = app
             .patch(&path)
@@ -153,7 +153,7 @@ async fn every_type_is_enforced_on_clients(backend: Backend) {
         .patch(&format!("/api/v1/clients/{loner}"))
         .bearer(token)
         .json(&json!({"notes": "x"}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["custom_fields.region"]);
     // Project and task fields do not apply to clients.
@@ -229,7 +229,7 @@ async fn removing_an_option_in_use_is_allowed(backend: Backend) {
         .patch(&path)
         .bearer(token)
         .json(&json!({"notes": "x"}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["custom_fields.size"]);
     let fixed = app

@@ -147,14 +147,14 @@ async fn project_custom_fields_are_validated_and_filterable(backend: Backend) {
         .post("/api/v1/projects")
         .bearer(token)
         .json(&json!({"name": "A"}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["custom_fields.department"]);
     let resp = app
         .post("/api/v1/projects")
         .bearer(token)
         .json(&json!({"name": "A", "custom_fields": {"department": "Sales", "priority": "high", "vat_group": "EU"}}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(
         fields(&resp),

@@ -262,3 +262,35 @@ macro_rules! both_backends {
         }
     )*};
 }
+
+/// The status and code a refused write answers, from its `details`: 404
+/// `not_found` when every problem names a record that does not exist, 409
+/// `conflict` when every problem is about stored records (missing, or
+/// existing but not fitting: another client's project, a deactivated
+/// member, a value a custom field definition refuses), else 400.
+pub fn refusal_status(body: &serde_json::Value) -> (u16, &'static str) {
+    const CONFLICTS: [&str; 5] = [
+        "belongs to another ",
+        "is deactivated",
+        "is archived",
+        "does not fit its definition",
+        "is required by its definition",
+    ];
+    let messages: Vec<&str> = body["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    let missing = |m: &&str| m.starts_with("no such ");
+    let conflict = |m: &&str| CONFLICTS.iter().any(|p| m.starts_with(p));
+    if messages.is_empty() {
+        (400, "validation_failed")
+    } else if messages.iter().all(missing) {
+        (404, "not_found")
+    } else if messages.iter().all(|m| missing(m) || conflict(m)) {
+        (409, "conflict")
+    } else {
+        (400, "validation_failed")
+    }
+}

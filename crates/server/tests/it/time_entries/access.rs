@@ -12,7 +12,7 @@ use crate::support::Backend;
 
 both_backends!(
     members_see_and_touch_only_their_own_time,
-    api_keys_must_say_whose_time,
+    api_keys_record_for_their_creator_unless_told_whom,
     invoiced_entries_are_locked,
     the_closed_period_is_locked,
     events_record_each_change_exactly_once,
@@ -135,7 +135,7 @@ async fn members_see_and_touch_only_their_own_time(backend: Backend) {
         .post(ENTRIES)
         .bearer(owner)
         .json(&for_bob)
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["member_id"]);
     // An unknown member is a 404 naming the field.
@@ -150,7 +150,7 @@ async fn members_see_and_touch_only_their_own_time(backend: Backend) {
     assert_eq!(fields(&resp), ["member_id"]);
 }
 
-async fn api_keys_must_say_whose_time(backend: Backend) {
+async fn api_keys_record_for_their_creator_unless_told_whom(backend: Backend) {
     let app = spawn(backend).await;
     let org = app.signup("Acme").await;
     app.activate_public_api(&org).await;
@@ -164,21 +164,22 @@ async fn api_keys_must_say_whose_time(backend: Backend) {
     )
     .await;
 
-    // Without a member: 400 naming member_id, for every kind of write.
+    // Without a member, a key records for the member who created it (the
+    // owner here), for every kind of write.
     let day = json!({"date": "2026-03-02", "duration": "1:00"});
     let resp = app
         .post(ENTRIES)
         .api_key(&key.token)
         .json(&day)
-        .expect(400)
+        .expect(201)
         .await;
-    assert_eq!(fields(&resp), ["member_id"]);
+    assert_eq!(resp.data()["member_id"], org.owner.member_id.as_str());
     let resp = app
         .post("/api/v1/time-entries/start")
         .api_key(&key.token)
-        .expect(400)
+        .expect(201)
         .await;
-    assert_eq!(fields(&resp), ["member_id"]);
+    assert_eq!(resp.data()["member_id"], org.owner.member_id.as_str());
     // With one, for anyone; and keys see everyone's time.
     let mut for_ann = day.clone();
     for_ann["member_id"] = json!(ann.member_id);
@@ -191,7 +192,7 @@ async fn api_keys_must_say_whose_time(backend: Backend) {
     assert_eq!(resp.data()["member_id"], ann.member_id.as_str());
     let id = resp.str("/data/id");
     let list = app.get(ENTRIES).api_key(&key.token).expect(200).await;
-    assert_eq!(listed(&list, "id").len(), 2);
+    assert_eq!(listed(&list, "id").len(), 4);
     app.patch(&entry_path(&id))
         .api_key(&key.token)
         .json(&json!({"notes": "via key"}))
@@ -207,7 +208,7 @@ async fn api_keys_must_say_whose_time(backend: Backend) {
 
     // A read-only key reads, and nothing else.
     let list = app.get(ENTRIES).api_key(&read_only.token).expect(200).await;
-    assert_eq!(listed(&list, "id").len(), 3);
+    assert_eq!(listed(&list, "id").len(), 5);
     app.get(&entry_path(&id))
         .api_key(&read_only.token)
         .expect(200)
@@ -424,7 +425,7 @@ async fn events_record_each_change_exactly_once(backend: Backend) {
     app.patch(&path)
         .bearer(token)
         .json(&json!({"ended_at": "2026-02-23T08:00:00Z"}))
-        .expect(400)
+        .expect(409)
         .await;
     app.delete(&path).bearer(token).expect(204).await;
 
@@ -578,7 +579,7 @@ async fn records_with_time_are_archived_not_deleted(backend: Backend) {
         .post(ENTRIES)
         .bearer(token)
         .json(&json!({"duration": "1:00", "service_id": service}))
-        .expect(400)
+        .expect(409)
         .await;
     assert_eq!(fields(&resp), ["service_id"]);
     // Once the time is gone, the records can go too.

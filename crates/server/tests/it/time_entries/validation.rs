@@ -274,7 +274,7 @@ async fn references_must_fit_together(backend: Backend) {
         .post(ENTRIES)
         .bearer(token)
         .json(&day(json!({"service_id": old})))
-        .expect(400)
+        .expect(409)
         .await;
     assert!(message_for(&resp, "service_id").contains("archived"));
     // An id of the wrong type is a type error on its field.
