@@ -61,25 +61,21 @@ impl Dimension {
         !matches!(self, Dimension::Day | Dimension::Week | Dimension::Month)
     }
 
-    /// The key as text, the same shape on both backends: ids as 32 hex
-    /// digits or hyphenated (both parse as UUIDs), dates as `YYYY-MM-DD`.
-    fn key_sql(&self, backend: Backend) -> String {
-        let column = match self {
-            Dimension::Client => "\"time_entries\".\"client_id\"",
-            Dimension::Project => "\"time_entries\".\"project_id\"",
-            Dimension::Member => "\"time_entries\".\"member_id\"",
-            Dimension::Task => "\"time_entries\".\"task_id\"",
-            Dimension::Service => "\"time_entries\".\"service_id\"",
-            Dimension::Topic => "\"report_tasks\".\"topic_id\"",
-            Dimension::Day => "\"time_entries\".\"date\"",
-            Dimension::Week => "\"time_entries\".\"week\"",
-            Dimension::Month => "\"time_entries\".\"month\"",
-        };
-        match (backend, self.is_record()) {
-            // hex(NULL) is '' in SQLite: keep a missing record NULL.
-            (Backend::Sqlite, true) => format!("NULLIF(lower(hex({column})), '')"),
-            (Backend::Sqlite, false) => column.to_owned(),
-            (Backend::Postgres, _) => format!("CAST({column} AS TEXT)"),
+    /// The grouped expression: a record dimension's raw id (grouped and
+    /// ordered as stored, turned into text only per group, in Rust), a
+    /// date dimension's text (`YYYY-MM-DD`, `2026-W09`, `2026-03`).
+    fn key_sql(&self, backend: Backend) -> &'static str {
+        match (self, backend) {
+            (Dimension::Client, _) => "\"time_entries\".\"client_id\"",
+            (Dimension::Project, _) => "\"time_entries\".\"project_id\"",
+            (Dimension::Member, _) => "\"time_entries\".\"member_id\"",
+            (Dimension::Task, _) => "\"time_entries\".\"task_id\"",
+            (Dimension::Service, _) => "\"time_entries\".\"service_id\"",
+            (Dimension::Topic, _) => "\"report_tasks\".\"topic_id\"",
+            (Dimension::Day, Backend::Sqlite) => "\"time_entries\".\"date\"",
+            (Dimension::Day, Backend::Postgres) => "CAST(\"time_entries\".\"date\" AS TEXT)",
+            (Dimension::Week, _) => "\"time_entries\".\"week\"",
+            (Dimension::Month, _) => "\"time_entries\".\"month\"",
         }
     }
 
@@ -110,9 +106,44 @@ pub struct GroupRow {
     pub entries: i64,
 }
 
-/// Parses a key produced by `key_sql` for a record dimension.
+/// Parses the key of a record dimension (32 hex digits).
 pub fn key_uuid(key: &str) -> Option<Uuid> {
     Uuid::parse_str(key).ok()
+}
+
+/// A group as the database answers it: per slot, a record's id (`r…`) or
+/// a date dimension's text (`k…`).
+#[derive(FromRow)]
+struct RawGroupRow {
+    r0: Option<Uuid>,
+    r1: Option<Uuid>,
+    r2: Option<Uuid>,
+    k0: Option<String>,
+    k1: Option<String>,
+    k2: Option<String>,
+    currency: String,
+    seconds: i64,
+    billable_seconds: i64,
+    billable_amount: i64,
+    entries: i64,
+}
+
+impl From<RawGroupRow> for GroupRow {
+    fn from(row: RawGroupRow) -> GroupRow {
+        let key = |record: Option<Uuid>, text: Option<String>| {
+            text.or_else(|| record.map(|id| id.simple().to_string()))
+        };
+        GroupRow {
+            k0: key(row.r0, row.k0),
+            k1: key(row.r1, row.k1),
+            k2: key(row.r2, row.k2),
+            currency: row.currency,
+            seconds: row.seconds,
+            billable_seconds: row.billable_seconds,
+            billable_amount: row.billable_amount,
+            entries: row.entries,
+        }
+    }
 }
 
 #[derive(FromRow)]
@@ -140,15 +171,22 @@ impl<E: Exec> Tenant<E> {
                 Expr::col(("report_tasks", "id")).equals(("time_entries", "task_id")),
             );
         }
+        let no_record = match backend {
+            Backend::Sqlite => "NULL",
+            Backend::Postgres => "CAST(NULL AS UUID)",
+        };
         let mut keys = Vec::new();
         for slot in 0..3 {
-            let sql = dimensions
-                .get(slot)
-                .map(|d| d.key_sql(backend))
-                .unwrap_or_else(|| "CAST(NULL AS TEXT)".into());
-            stmt.expr_as(Expr::cust(sql.clone()), format!("k{slot}"));
-            if slot < dimensions.len() {
-                keys.push(sql);
+            let dimension = dimensions.get(slot);
+            let (record, text) = match dimension {
+                Some(d) if d.is_record() => (d.key_sql(backend), "CAST(NULL AS TEXT)"),
+                Some(d) => (no_record, d.key_sql(backend)),
+                None => (no_record, "CAST(NULL AS TEXT)"),
+            };
+            stmt.expr_as(Expr::cust(record), format!("r{slot}"));
+            stmt.expr_as(Expr::cust(text), format!("k{slot}"));
+            if let Some(d) = dimension {
+                keys.push(d.key_sql(backend));
             }
         }
         stmt.column(("time_entries", "currency"))
@@ -167,13 +205,14 @@ impl<E: Exec> Tenant<E> {
             .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "entries");
         filter.apply(&mut stmt, self.org.uuid(), backend);
         stmt.and_where(Expr::col(("time_entries", "status")).ne("running"));
-        for key in &keys {
-            stmt.add_group_by([Expr::cust(key.clone())]);
-            stmt.order_by_expr(Expr::cust(key.clone()), Order::Asc);
+        for key in keys {
+            stmt.add_group_by([Expr::cust(key)]);
+            stmt.order_by_expr(Expr::cust(key), Order::Asc);
         }
         stmt.add_group_by([Expr::col(("time_entries", "currency"))]);
         stmt.order_by(("time_entries", "currency"), Order::Asc);
-        self.exec.conn().fetch_all(&stmt).await
+        let rows: Vec<RawGroupRow> = self.exec.conn().fetch_all(&stmt).await?;
+        Ok(rows.into_iter().map(GroupRow::from).collect())
     }
 
     /// Names of records of one dimension, by id.

@@ -59,10 +59,13 @@ async fn names_for(
 ) -> Result<Names, ApiError> {
     let mut names = HashMap::new();
     for (slot, dimension) in dimensions.iter().enumerate().filter(|(_, d)| d.is_record()) {
-        let ids: Vec<Uuid> = rows
+        // Each record once, however many groups it heads.
+        let mut ids: Vec<Uuid> = rows
             .iter()
             .filter_map(|r| [&r.k0, &r.k1, &r.k2][slot].as_deref().and_then(key_uuid))
             .collect();
+        ids.sort_unstable();
+        ids.dedup();
         names.insert(*dimension, db.dimension_names(*dimension, &ids).await?);
     }
     Ok(names)

@@ -75,12 +75,6 @@ pub fn overlap_warnings(overlaps: Vec<TimeEntryId>) -> Vec<Warning> {
     }]
 }
 
-pub async fn reload(tx: &mut Tenant<Tx>, id: TimeEntryId) -> Result<TimeEntry, ApiError> {
-    tx.time_entry(id)
-        .await?
-        .ok_or_else(|| ApiError::internal(std::io::Error::other("time entry vanished mid-write")))
-}
-
 /// The unique index allows one running timer per member; losing that race
 /// is the same conflict as finding one running.
 /// A request that is well formed but does not fit the stored entry (409
@@ -122,10 +116,10 @@ pub async fn create(
             super::timers::refuse_if_running(&mut tx, resolved.values.member_id).await?;
         }
         let id = TimeEntryId::generate();
-        tx.insert_time_entry(id, &resolved.values, now)
+        let entry = tx
+            .insert_time_entry(id, &resolved.values, now)
             .await
             .map_err(timer_conflict)?;
-        let entry = reload(&mut tx, id).await?;
         if running {
             super::timers::record_started(&mut tx, ctx, now, &entry).await?;
         } else {
@@ -185,7 +179,7 @@ pub async fn update(
     {
         return Err(stale());
     }
-    let updated = reload(&mut tx, id).await?;
+    let updated = current.replaced(&resolved.values, now);
     if !events::updated(
         &mut tx,
         ctx,

@@ -15,6 +15,7 @@ use stint_core::time_tracking::{
     resolve_rate, round_up_to_minutes,
 };
 use stint_core::validation::optional_text;
+use stint_store::time_context::TimeRefs;
 use stint_store::time_entries::TimeEntryValues;
 use stint_store::{Tenant, Tx};
 
@@ -135,13 +136,24 @@ pub async fn resolve(
     let mut v = Validation::new();
     let mut running_refused = false;
     let member_id = member_for(ctx, input.member_id)?;
-    let member = tx.member_time(member_id).await?;
+    // Every record the input names, in one read: inside the writing
+    // transaction, so the rules see what the write will be checked against.
+    let context = tx
+        .time_context(TimeRefs {
+            member: member_id,
+            task: input.task_id,
+            project: input.project_id,
+            client: input.client_id,
+            service: input.service_id,
+        })
+        .await?;
+    let member = context.member;
     match &member {
         None => v.missing("member_id", "member"),
         Some(m) if m.status == "inactive" => v.reference_conflict("member_id", "is deactivated"),
         _ => {}
     }
-    let org = tx.organization_time().await?;
+    let org = context.organization;
     let zone_name = member
         .as_ref()
         .and_then(|m| m.timezone.clone())
@@ -152,12 +164,11 @@ pub async fn resolve(
     let mut client_id = input.client_id;
     let mut project_id = input.project_id;
     let task = match input.task_id {
-        Some(id) => {
-            let task = tx.task_time(id).await?;
-            if task.is_none() {
+        Some(_) => {
+            if context.task.is_none() {
                 v.missing("task_id", "task");
             }
-            task
+            context.task
         }
         None => None,
     };
@@ -177,9 +188,15 @@ pub async fn resolve(
             client_id = client_id.or(task_client);
         }
     }
+    // The context read chose the project and client by the same rules in
+    // SQL; where these rules chose another (only on the way to a validation
+    // error), the record is read on its own.
     let project = match project_id {
         Some(id) => {
-            let project = tx.project_time(id).await?;
+            let project = match context.project {
+                Some((found, project)) if found == id => Some(project),
+                _ => tx.project_time(id).await?,
+            };
             if project.is_none() {
                 v.missing("project_id", "project");
             }
@@ -197,13 +214,15 @@ pub async fn resolve(
             _ => {}
         }
     }
+    let client_found = client_id.is_some() && context.client == client_id;
     if let Some(id) = client_id
+        && !client_found
         && !tx.exists(id).await?
     {
         v.missing("client_id", "client");
     }
     let service = match input.service_id {
-        Some(id) => match tx.service_time(id).await? {
+        Some(_) => match context.service {
             None => {
                 v.missing("service_id", "service");
                 None
@@ -359,6 +378,9 @@ pub async fn resolve(
         amount.map(|a| (a, Currency::from_code(code).unwrap_or(org_currency)))
     };
     let client_rate = match (client_id, input.service_id, &service) {
+        (Some(_), Some(_), Some(service)) if client_found => {
+            money(context.client_rate, &service.currency)
+        }
         (Some(c), Some(s), Some(service)) => {
             money(tx.client_service_rate_for(c, s).await?, &service.currency)
         }

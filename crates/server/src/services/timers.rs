@@ -9,8 +9,8 @@ use stint_store::{Tenant, Tx};
 
 use super::events;
 use super::time_entries::{
-    RESOURCE, ensure_unlocked, overlap_warnings, reload, render, state_conflict, timer_conflict,
-    visible, visible_member,
+    RESOURCE, ensure_unlocked, overlap_warnings, render, state_conflict, timer_conflict, visible,
+    visible_member,
 };
 use super::time_entry_rules::{Running, member_for, resolve};
 use crate::api::conditional::stale;
@@ -127,7 +127,7 @@ async fn stop_in(
     {
         return Err(stale());
     }
-    let stopped = reload(tx, entry.id).await?;
+    let stopped = entry.replaced(&resolved.values, now);
     let previous = events::previous_attributes(
         &serde_json::to_value(render(entry, now)).map_err(ApiError::internal)?,
         &serde_json::to_value(render(&stopped, now)).map_err(ApiError::internal)?,
@@ -182,10 +182,10 @@ async fn start_in(
     };
     let resolved = resolve(state, ctx, tx, entry_input, Running::Allowed, None).await?;
     let id = TimeEntryId::generate();
-    tx.insert_time_entry(id, &resolved.values, now)
+    let entry = tx
+        .insert_time_entry(id, &resolved.values, now)
         .await
         .map_err(timer_conflict)?;
-    let entry = reload(tx, id).await?;
     record_started(tx, ctx, now, &entry).await?;
     Ok((entry, overlap_warnings(resolved.overlaps)))
 }
