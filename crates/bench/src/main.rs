@@ -141,7 +141,7 @@ async fn run(args: Args) -> Result<()> {
     let server = Server::start(&stint, &database_url, &work.join("server.log")).await?;
     let startup_loaded = server.startup;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (rss_idle, _) = server.memory()?;
+    let (rss_idle, _, _) = server.memory()?;
     let ctx = Arc::new(scenarios::Context {
         org: org_a,
         days: dataset::working_days(anchor),
@@ -178,7 +178,7 @@ async fn run(args: Args) -> Result<()> {
             result,
         });
     }
-    let (_, rss_peak) = server.memory()?;
+    let (_, rss_peak, anon_after) = server.memory()?;
     server.stop().await?;
 
     let run = Run {
@@ -193,6 +193,7 @@ async fn run(args: Args) -> Result<()> {
         startup_loaded,
         rss_idle,
         rss_peak,
+        anon_after,
         measured,
         total: total.elapsed(),
         other_rows: stats_a.other_rows + stats_b.other_rows,

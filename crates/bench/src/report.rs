@@ -28,6 +28,9 @@ pub struct Run {
     pub startup_loaded: Duration,
     pub rss_idle: u64,
     pub rss_peak: u64,
+    /// RssAnon after the scenarios: the server's own memory, without mapped
+    /// database pages.
+    pub anon_after: u64,
     pub measured: Vec<Measured>,
     pub total: Duration,
     pub other_rows: u64,
@@ -172,7 +175,8 @@ impl Run {
              | start-up to /readyz, empty database | {:.0} ms |\n\
              | start-up to /readyz, loaded database | {:.0} ms |\n\
              | resident memory idle (VmRSS) | {:.1} MiB |\n\
-             | resident memory peak (VmHWM) | {:.1} MiB |\n\
+             | resident memory peak (VmHWM; counts mapped database pages per connection) | {:.1} MiB |\n\
+             | own memory after the scenarios (RssAnon) | {:.1} MiB |\n\
              | database size | {:.1} MiB |\n\
              | database size per million entries | {:.1} MiB |\n\
              | bulk load | {:.0} entries/s |\n\
@@ -181,6 +185,7 @@ impl Run {
             self.startup_loaded.as_secs_f64() * 1000.0,
             mib(self.rss_idle),
             mib(self.rss_peak),
+            mib(self.anon_after),
             mib(self.db_bytes.max(0) as u64),
             mib(self.db_bytes.max(0) as u64) / (self.entries_total.max(1) as f64 / 1e6),
             self.load_rate,
@@ -250,6 +255,7 @@ impl Run {
             "startup_loaded_ms": self.startup_loaded.as_secs_f64() * 1000.0,
             "rss_idle_bytes": self.rss_idle,
             "rss_peak_bytes": self.rss_peak,
+            "anon_after_bytes": self.anon_after,
             "auth_share_of_s1": self.auth_share(),
             "scenarios": scenarios,
             "targets": targets,

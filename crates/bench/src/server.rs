@@ -111,8 +111,10 @@ impl Server {
         })
     }
 
-    /// (VmRSS, VmHWM) in bytes.
-    pub fn memory(&self) -> Result<(u64, u64)> {
+    /// (VmRSS, VmHWM, RssAnon) in bytes. RssAnon is the process's own
+    /// memory: VmRSS also counts the database pages SQLite maps
+    /// (`mmap_size`), once per connection that touched them.
+    pub fn memory(&self) -> Result<(u64, u64, u64)> {
         let pid = self.child.id().context("server already exited")?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
         let field = |name: &str| -> Option<u64> {
@@ -120,7 +122,11 @@ impl Server {
             let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
             Some(kb * 1024)
         };
-        Ok((field("VmRSS:").unwrap_or(0), field("VmHWM:").unwrap_or(0)))
+        Ok((
+            field("VmRSS:").unwrap_or(0),
+            field("VmHWM:").unwrap_or(0),
+            field("RssAnon:").unwrap_or(0),
+        ))
     }
 
     /// Asks the server to shut down (SIGTERM) and waits for it.

@@ -12,6 +12,12 @@ use stint_server::config::{FlagOverrides, Settings};
 use stint_server::services::organizations::{NewOrganizationInput, create_organization};
 use stint_server::{app, telemetry};
 
+/// mimalloc instead of glibc's malloc: under load glibc's arenas contend
+/// (about a fifth of the server's time in the list benchmark went to malloc
+/// and free of row values and JSON); see docs/benchmarks.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
