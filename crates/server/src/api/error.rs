@@ -165,6 +165,16 @@ impl ApiError {
         Self::new(code, message).with_details(details)
     }
 
+    /// A well-formed request that does not fit stored data, on one field:
+    /// 409 `conflict` with `details` naming it.
+    pub fn field_conflict(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::new(Code::Conflict, format!("`{field}` {message}")).with_details(vec![FieldError {
+            field: field.into(),
+            message,
+        }])
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError {
             field: field.into(),

@@ -159,17 +159,21 @@ fn refs(value: &serde_json::Value, into: &mut Vec<String>) {
     }
 }
 
+/// The component schemas as JSON, by name.
+fn component_schemas(openapi: &OpenApiDoc) -> serde_json::Value {
+    openapi
+        .components
+        .as_ref()
+        .and_then(|c| serde_json::to_value(&c.schemas).ok())
+        .unwrap_or_default()
+}
+
 /// The component schemas with a property of this name at their top level.
 fn schemas_with_property(
     openapi: &OpenApiDoc,
     property: &str,
 ) -> std::collections::HashSet<String> {
-    let schemas = openapi
-        .components
-        .as_ref()
-        .and_then(|c| serde_json::to_value(&c.schemas).ok())
-        .unwrap_or_default();
-    schemas
+    component_schemas(openapi)
         .as_object()
         .into_iter()
         .flatten()
@@ -182,11 +186,7 @@ fn schemas_with_property(
 /// (`client_id`, `member_ids[]`, a nested object with one …): a request body
 /// of one of these can name a record that does not exist, which answers 404.
 fn schemas_with_ids(openapi: &OpenApiDoc) -> std::collections::HashSet<String> {
-    let schemas = openapi
-        .components
-        .as_ref()
-        .and_then(|c| serde_json::to_value(&c.schemas).ok())
-        .unwrap_or_default();
+    let schemas = component_schemas(openapi);
     let Some(schemas) = schemas.as_object() else {
         return Default::default();
     };
@@ -239,15 +239,19 @@ impl Modify for StandardErrors {
                         .all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
                 });
                 let has_body = op.request_body.is_some();
-                let body_has_ids = op
+                // The schemas the request body refers to, read once.
+                let mut body_schemas = Vec::new();
+                if let Some(body) = op
                     .request_body
                     .as_ref()
                     .and_then(|body| serde_json::to_value(body).ok())
-                    .is_some_and(|body| {
-                        let mut found = Vec::new();
-                        refs(&body, &mut found);
-                        found.iter().any(|name| with_ids.contains(name))
-                    });
+                {
+                    refs(&body, &mut body_schemas);
+                }
+                let body_has_ids = body_schemas.iter().any(|name| with_ids.contains(name));
+                let body_has_custom_fields = body_schemas
+                    .iter()
+                    .any(|name| with_custom_fields.contains(name));
                 let has_query = op.parameters.iter().flatten().any(|p| match p {
                     utoipa::openapi::RefOr::T(p) => {
                         matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
@@ -336,15 +340,6 @@ impl Modify for StandardErrors {
                     "`internal`: logged with the request id; nothing partial was saved",
                 );
                 add("503", "`unavailable` or `timeout`: retry later");
-                let body_has_custom_fields = op
-                    .request_body
-                    .as_ref()
-                    .and_then(|body| serde_json::to_value(body).ok())
-                    .is_some_and(|body| {
-                        let mut found = Vec::new();
-                        refs(&body, &mut found);
-                        found.iter().any(|name| with_custom_fields.contains(name))
-                    });
                 if body_has_custom_fields {
                     const VALUES: &str = "`conflict`: a `custom_fields` value does not fit its stored definition (wrong type, not an option, a required field missing); `details` names each";
                     match responses.get_mut("409") {

@@ -66,23 +66,34 @@ fn custom_field_options(type_required: bool) -> Value {
     ]})
 }
 
-/// EN 16931: a standard-rated product has a rate above 0, every other
-/// category a rate of 0 (`services::products::vat_problem`).
+/// `vat_category` is sent and is one of these.
+fn vat_category_in(categories: &[&str]) -> Value {
+    json!({"required": ["vat_category"], "properties": {"vat_category": {"enum": categories}}})
+}
+
+/// `vat_rate`, if sent, reads as 0 (or is `null`, the default 0).
+fn zero_rate() -> Value {
+    json!({"properties": {"vat_rate": {"maximum": 0, "pattern": ZERO_PERCENT}}})
+}
+
+/// `vat_rate`, if sent, is above 0.
+fn positive_rate() -> Value {
+    json!({"properties": {"vat_rate": {
+        "type": ["string", "integer"],
+        "minimum": 1,
+        "not": {"type": "string", "pattern": ZERO_PERCENT},
+    }}})
+}
+
+const ZERO_RATED: [&str; 6] = ["Z", "E", "AE", "K", "G", "O"];
+
+/// EN 16931: a standard-rated product (`S`, the default) has a rate above
+/// 0, every other category a rate of 0 (`services::products::vat_problem`).
 fn product_vat() -> Value {
     json!({
-        "if": {
-            "required": ["vat_category"],
-            "properties": {"vat_category": {"enum": ["Z", "E", "AE", "K", "G", "O"]}},
-        },
-        "then": {"properties": {"vat_rate": {"maximum": 0, "pattern": ZERO_PERCENT}}},
-        "else": {
-            "required": ["vat_rate"],
-            "properties": {"vat_rate": {
-                "type": ["string", "integer"],
-                "minimum": 1,
-                "not": {"type": "string", "pattern": ZERO_PERCENT},
-            }},
-        },
+        "if": vat_category_in(&ZERO_RATED),
+        "then": zero_rate(),
+        "else": {"allOf": [{"required": ["vat_rate"]}, positive_rate()]},
     })
 }
 
@@ -90,56 +101,39 @@ fn product_vat() -> Value {
 /// rule; one sent alone is judged with the stored other (409 on mismatch).
 fn product_patch_vat() -> Value {
     json!({"allOf": [
-        {
-            "if": {
-                "required": ["vat_category"],
-                "properties": {"vat_category": {"enum": ["Z", "E", "AE", "K", "G", "O"]}},
-            },
-            "then": {"properties": {"vat_rate": {"maximum": 0, "pattern": ZERO_PERCENT}}},
-        },
-        {
-            "if": {"required": ["vat_category"], "properties": {"vat_category": {"const": "S"}}},
-            "then": {"properties": {"vat_rate": {
-                "type": ["string", "integer"],
-                "minimum": 1,
-                "not": {"type": "string", "pattern": ZERO_PERCENT},
-            }}},
-        },
+        {"if": vat_category_in(&ZERO_RATED), "then": zero_rate()},
+        {"if": vat_category_in(&["S"]), "then": positive_rate()},
     ]})
+}
+
+/// Rules a time entry body and a patch share: one length at most, no
+/// length beside an end (the end says it), no `date` beside a start (the
+/// start says it; the server also takes that same date).
+fn time_entry_common() -> [Value; 3] {
+    let a_length = json!({"anyOf": [present("duration_seconds"), present("duration")]});
+    [
+        json!({"not": {"allOf": [present("duration_seconds"), present("duration")]}}),
+        json!({"if": present("ended_at"), "then": {"not": a_length}}),
+        json!({"if": present("started_at"), "then": {"not": present("date")}}),
+    ]
 }
 
 /// A time entry is `started_at` + `ended_at`, a length (`duration_seconds`
 /// or `duration`, optionally with `date` or `started_at`), or `started_at`
-/// alone (a running timer). `date` comes from `started_at` when there is
-/// one, so the document asks to leave it out then (the server also takes
-/// it when it is that same date).
+/// alone (a running timer).
 fn time_entry_shape() -> Value {
-    json!({"allOf": [
-        {"anyOf": [present("started_at"), present("duration_seconds"), present("duration")]},
-        {"not": {"allOf": [present("duration_seconds"), present("duration")]}},
-        {
-            "if": present("ended_at"),
-            "then": {"allOf": [
-                present("started_at"),
-                {"not": {"anyOf": [present("duration_seconds"), present("duration")]}},
-            ]},
-        },
-        {"if": present("started_at"), "then": {"not": present("date")}},
-    ]})
+    let mut rules = vec![
+        json!({"anyOf": [present("started_at"), present("duration_seconds"), present("duration")]}),
+        json!({"if": present("ended_at"), "then": present("started_at")}),
+    ];
+    rules.extend(time_entry_common());
+    json!({"allOf": rules})
 }
 
-/// A patch may give a new length one way, not both, and not with a new
-/// end (the end would say the length already); with a new start, the date
-/// follows from it.
+/// A patch is judged with the stored entry, so only the rules within the
+/// patch itself apply.
 fn patch_shape() -> Value {
-    json!({"allOf": [
-        {"not": {"allOf": [present("duration_seconds"), present("duration")]}},
-        {
-            "if": present("ended_at"),
-            "then": {"not": {"anyOf": [present("duration_seconds"), present("duration")]}},
-        },
-        {"if": present("started_at"), "then": {"not": present("date")}},
-    ]})
+    json!({"allOf": time_entry_common()})
 }
 
 /// The rules, by component schema.

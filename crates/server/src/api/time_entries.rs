@@ -22,6 +22,7 @@ use super::patch::{PatchJson, merge};
 use super::response::{self, Data, List, etag};
 use crate::auth::Ctx;
 use crate::list_query;
+use crate::services::time_entry_rules::clock_times_problem;
 use crate::services::{time_entries, timers};
 use crate::state::AppState;
 
@@ -283,32 +284,19 @@ fn clock_times_fit(
         return Ok(());
     }
     match (merged.started_at, merged.ended_at) {
-        (None, Some(_)) if given("ended_at") => Err(time_entries::state_conflict(
+        (None, Some(_)) if given("ended_at") => Err(ApiError::field_conflict(
             "ended_at",
             "needs started_at: this entry has no clock times, so send both",
         )),
         (Some(start), Some(end)) => {
-            let (start, end) = (start.utc(), end.utc());
             let field = if given("ended_at") {
                 "ended_at"
             } else {
                 "started_at"
             };
-            if end <= start {
-                Err(time_entries::state_conflict(
-                    field,
-                    &format!("leaves the entry ending ({end}) before it starts ({start})"),
-                ))
-            } else if (end - start).num_seconds() > max_seconds {
-                Err(time_entries::state_conflict(
-                    field,
-                    &format!(
-                        "makes the entry longer than {} hours ({start} to {end})",
-                        max_seconds / 3600
-                    ),
-                ))
-            } else {
-                Ok(())
+            match clock_times_problem(start.utc(), end.utc(), max_seconds) {
+                Some(message) => Err(ApiError::field_conflict(field, message)),
+                None => Ok(()),
             }
         }
         _ => Ok(()),

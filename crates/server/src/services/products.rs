@@ -30,7 +30,26 @@ fn not_found() -> ApiError {
 /// export and out-of-scope lines a rate of 0 (BR-Z-05, BR-E-05, BR-AE-05,
 /// BR-IC-05, BR-G-05; BR-O-05 forbids a rate, which we store as 0).
 fn vat_problem(category: VatCategory, rate: Option<i64>) -> Option<String> {
-    vat_problem_of(category, rate)
+    match (category, rate) {
+        (VatCategory::S, None) => {
+            Some("is required with vat_category S (standard rate)".to_owned())
+        }
+        (VatCategory::S, Some(0)) => Some(
+            "must be greater than 0 with vat_category S; use Z, E, AE, K, G or O for a rate of 0"
+                .to_owned(),
+        ),
+        (VatCategory::S, Some(_)) | (_, None) | (_, Some(0)) => None,
+        (other, Some(_)) => Some(format!("must be 0 with vat_category {}", other.as_str())),
+    }
+}
+
+/// The input's VAT rate in hundredths of a percent, if given.
+fn vat_rate_of(input: &ProductIn) -> Result<Option<i64>, String> {
+    input
+        .vat_rate
+        .as_ref()
+        .map(|t| Percent::parse(t.as_str()).map(|p| p.hundredths()))
+        .transpose()
 }
 
 /// The VAT rule for a PATCH that sends only one of `vat_category` and
@@ -44,13 +63,11 @@ pub fn vat_conflict(
     if sent("vat_category") == sent("vat_rate") {
         return Ok(());
     }
-    let rate = match input.vat_rate.as_ref().map(|t| Percent::parse(t.as_str())) {
-        None => None,
-        Some(Ok(p)) => Some(p.hundredths()),
-        // Malformed: reported as such by `validate`.
-        Some(Err(_)) => return Ok(()),
+    // A malformed rate is reported as such by `validate`.
+    let Ok(rate) = vat_rate_of(input) else {
+        return Ok(());
     };
-    match vat_problem_of(input.vat_category, rate) {
+    match vat_problem(input.vat_category, rate) {
         None => Ok(()),
         Some(message) => {
             let (field, message) = if sent("vat_rate") {
@@ -64,29 +81,8 @@ pub fn vat_conflict(
                     format!("does not fit the product's stored vat_rate: vat_rate {message}"),
                 )
             };
-            Err(
-                ApiError::new(Code::Conflict, format!("`{field}` {message}")).with_details(vec![
-                    stint_core::FieldError {
-                        field: field.into(),
-                        message,
-                    },
-                ]),
-            )
+            Err(ApiError::field_conflict(field, message))
         }
-    }
-}
-
-fn vat_problem_of(category: VatCategory, rate: Option<i64>) -> Option<String> {
-    match (category, rate) {
-        (VatCategory::S, None) => {
-            Some("is required with vat_category S (standard rate)".to_owned())
-        }
-        (VatCategory::S, Some(0)) => Some(
-            "must be greater than 0 with vat_category S; use Z, E, AE, K, G or O for a rate of 0"
-                .to_owned(),
-        ),
-        (VatCategory::S, Some(_)) | (_, None) | (_, Some(0)) => None,
-        (other, Some(_)) => Some(format!("must be 0 with vat_category {}", other.as_str())),
     }
 }
 
@@ -107,13 +103,8 @@ async fn validate(tx: &mut Tenant<Tx>, input: ProductIn) -> Result<ProductValues
     let (currency, parsed) = currency_of(tx, input.currency.as_deref(), &mut v).await?;
     let unit_price = amount_of("unit_price", input.unit_price.as_ref(), parsed, &mut v);
     let unit_code = unit_code_of(&input.unit_code, unit_codes::ONE, &mut v);
-    let vat_rate = match input.vat_rate.as_ref().map(|t| Percent::parse(t.as_str())) {
-        None => Ok(None),
-        Some(Ok(p)) => Ok(Some(p.hundredths())),
-        Some(Err(e)) => Err(e),
-    };
     // A malformed rate is reported as such, not against the category.
-    let vat_rate = match vat_rate {
+    let vat_rate = match vat_rate_of(&input) {
         Ok(rate) => {
             v.check("vat_rate", vat_problem(input.vat_category, rate));
             rate

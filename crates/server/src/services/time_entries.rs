@@ -4,7 +4,6 @@
 //! period) and one event per change.
 
 use chrono::{DateTime, Utc};
-use stint_core::FieldError;
 use stint_core::ids::{MemberId, TimeEntryId};
 use stint_store::time_entries::TimeEntry;
 use stint_store::{Exec, StoreError, Tenant, Tx};
@@ -77,15 +76,6 @@ pub fn overlap_warnings(overlaps: Vec<TimeEntryId>) -> Vec<Warning> {
 
 /// The unique index allows one running timer per member; losing that race
 /// is the same conflict as finding one running.
-/// A request that is well formed but does not fit the stored entry (409
-/// `conflict`, `details` naming the field).
-pub fn state_conflict(field: &str, message: &str) -> ApiError {
-    ApiError::new(Code::Conflict, format!("`{field}` {message}")).with_details(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }])
-}
-
 pub fn timer_conflict(error: StoreError) -> ApiError {
     match error {
         StoreError::Unique { .. } => ApiError::new(
@@ -161,13 +151,13 @@ pub async fn update(
     // Both depend on the stored entry being a running timer: conflicts
     // with its state, not malformed requests.
     if current.is_running() && resolved.values.status != "running" {
-        return Err(state_conflict(
+        return Err(ApiError::field_conflict(
             "ended_at",
             "stop a running timer with POST /api/v1/time-entries/{id}/stop",
         ));
     }
     if current.is_running() && resolved.values.member_id != current.member_id {
-        return Err(state_conflict(
+        return Err(ApiError::field_conflict(
             "member_id",
             "a running timer cannot move to another member",
         ));

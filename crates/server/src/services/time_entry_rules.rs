@@ -59,6 +59,33 @@ fn default_rounding(settings: &Value) -> i64 {
         .unwrap_or(0)
 }
 
+/// Why `start` to `end` cannot be an entry when one of them is stored (the
+/// request cannot see it, so the caller answers a conflict): not at least a
+/// second long, or longer than `max_seconds`.
+pub fn clock_times_problem(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    max_seconds: i64,
+) -> Option<String> {
+    let length = (end - start).num_seconds();
+    if end <= start {
+        Some(format!(
+            "leaves the entry ending ({end}) before it starts ({start})"
+        ))
+    } else if length < 1 {
+        Some(format!(
+            "leaves the entry less than a second long ({start} to {end}); delete it instead"
+        ))
+    } else if length > max_seconds {
+        Some(format!(
+            "makes the entry longer than {} hours ({start} to {end})",
+            max_seconds / 3600
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn period_locked(date: NaiveDate, lock: NaiveDate) -> ApiError {
     ApiError::new(
         Code::PeriodLocked,
@@ -354,7 +381,7 @@ pub async fn resolve(
     let tags = tags(&input.tags, &mut v);
     v.finish().map_err(ApiError::validation)?;
     if running_refused {
-        return Err(super::time_entries::state_conflict(
+        return Err(ApiError::field_conflict(
             "ended_at",
             "is required: this entry is not a running timer (start one with POST /api/v1/time-entries/start)",
         ));

@@ -9,10 +9,9 @@ use stint_store::{Tenant, Tx};
 
 use super::events;
 use super::time_entries::{
-    RESOURCE, ensure_unlocked, overlap_warnings, render, state_conflict, timer_conflict, visible,
-    visible_member,
+    RESOURCE, ensure_unlocked, overlap_warnings, render, timer_conflict, visible, visible_member,
 };
-use super::time_entry_rules::{Running, member_for, resolve};
+use super::time_entry_rules::{Running, clock_times_problem, member_for, resolve};
 use crate::api::conditional::stale;
 use crate::api::dto::time_entries::{ContinueIn, StartTimerIn, StopTimerIn, TimeEntryIn, Warning};
 use crate::api::error::{ApiError, Code};
@@ -91,28 +90,13 @@ async fn stop_in(
     ended_at: DateTime<Utc>,
     notes: Option<String>,
 ) -> Result<(TimeEntry, Vec<Warning>), ApiError> {
-    if let Some(started_at) = entry.started_at {
-        // Judged against the stored start, which the request cannot see:
-        // a conflict with the timer, not a malformed request.
-        let max = state.settings.time_tracking.max_entry_duration.as_secs() as i64;
-        let length = (ended_at - started_at).num_seconds();
-        let problem = if ended_at <= started_at {
-            Some(format!("must be after the timer's start ({started_at})"))
-        } else if length < 1 {
-            Some(format!(
-                "is less than a second after the timer's start ({started_at}); delete the timer instead"
-            ))
-        } else if length > max {
-            Some(format!(
-                "would make the entry longer than {} hours (it started at {started_at}); stop it at an earlier ended_at",
-                max / 3600
-            ))
-        } else {
-            None
-        };
-        if let Some(message) = problem {
-            return Err(state_conflict("ended_at", &message));
-        }
+    // Judged against the stored start, which the request cannot see.
+    let max = state.settings.time_tracking.max_entry_duration.as_secs() as i64;
+    if let Some(message) = entry
+        .started_at
+        .and_then(|start| clock_times_problem(start, ended_at, max))
+    {
+        return Err(ApiError::field_conflict("ended_at", message));
     }
     let now = state.now();
     let mut input = TimeEntryIn::from(entry);

@@ -263,34 +263,31 @@ macro_rules! both_backends {
     )*};
 }
 
-/// The status and code a refused write answers, from its `details`: 404
-/// `not_found` when every problem names a record that does not exist, 409
-/// `conflict` when every problem is about stored records (missing, or
-/// existing but not fitting: another client's project, a deactivated
-/// member, a value a custom field definition refuses), else 400.
+/// The status and code a refused write answers, from its `details`, by the
+/// server's own classification of each problem (`stint_core::FieldError`):
+/// 404 `not_found` when every problem names a record that does not exist,
+/// 409 `conflict` when every problem is about stored records (missing, or
+/// existing but not fitting), else 400.
 pub fn refusal_status(body: &serde_json::Value) -> (u16, &'static str) {
-    const CONFLICTS: [&str; 5] = [
-        "belongs to another ",
-        "is deactivated",
-        "is archived",
-        "does not fit its definition",
-        "is required by its definition",
-    ];
-    let messages: Vec<&str> = body["details"]
+    let problems: Vec<stint_core::FieldError> = body["details"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|d| d["message"].as_str())
+        .map(|d| stint_core::FieldError {
+            field: d["field"].as_str().unwrap_or_default().to_owned(),
+            message: d["message"].as_str().unwrap_or_default().to_owned(),
+        })
         .collect();
-    let missing = |m: &&str| m.starts_with("no such ");
-    let conflict = |m: &&str| CONFLICTS.iter().any(|p| m.starts_with(p));
-    if messages.is_empty() {
+    let about_stored =
+        |p: &stint_core::FieldError| p.is_missing_reference() || p.is_reference_conflict();
+    if problems.is_empty() || !problems.iter().all(about_stored) {
         (400, "validation_failed")
-    } else if messages.iter().all(missing) {
+    } else if problems
+        .iter()
+        .all(stint_core::FieldError::is_missing_reference)
+    {
         (404, "not_found")
-    } else if messages.iter().all(|m| missing(m) || conflict(m)) {
-        (409, "conflict")
     } else {
-        (400, "validation_failed")
+        (409, "conflict")
     }
 }
