@@ -10,6 +10,7 @@ mod exec;
 pub mod filters;
 mod handle;
 mod page;
+mod report_rollups;
 
 pub mod api_keys;
 pub mod bulk;

@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
-use sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, JoinType, NullOrdering, Order, Query, SelectStatement};
 use sqlx::FromRow;
 use uuid::Uuid;
 
 use crate::exec::Exec;
+use crate::report_rollups;
 use crate::time_entries::TimeEntryFilter;
 use crate::{Backend, Result, Tenant};
 
@@ -154,8 +155,31 @@ struct NameRow {
 
 impl<E: Exec> Tenant<E> {
     /// Completed and invoiced time matching `filter`, grouped by
-    /// `dimensions` (0–3) and currency. Running timers are not counted.
+    /// `dimensions` (0–3) and currency, ordered by keys (no key first) then
+    /// currency. Running timers are not counted. Whole months come from the
+    /// monthly rollup when the report allows it (`report_rollups`).
     pub async fn time_report(
+        &mut self,
+        dimensions: &[Dimension],
+        filter: &TimeEntryFilter,
+    ) -> Result<Vec<GroupRow>> {
+        let Some(plan) = report_rollups::plan(dimensions, filter) else {
+            return self.time_report_from_entries(dimensions, filter).await;
+        };
+        let backend = self.exec.conn().backend();
+        let stmt =
+            report_rollups::rollup_select(&plan, dimensions, filter, self.org.uuid(), backend);
+        let rows: Vec<RawGroupRow> = self.exec.conn().fetch_all(&stmt).await?;
+        let mut parts: Vec<GroupRow> = rows.into_iter().map(GroupRow::from).collect();
+        for days in [plan.head, plan.tail].into_iter().flatten() {
+            let narrowed = report_rollups::days_filter(filter, days);
+            parts.extend(self.time_report_from_entries(dimensions, &narrowed).await?);
+        }
+        Ok(report_rollups::merge(parts))
+    }
+
+    /// The same report summed from every matching entry.
+    async fn time_report_from_entries(
         &mut self,
         dimensions: &[Dimension],
         filter: &TimeEntryFilter,
@@ -207,7 +231,9 @@ impl<E: Exec> Tenant<E> {
         stmt.and_where(Expr::col(("time_entries", "status")).ne("running"));
         for key in keys {
             stmt.add_group_by([Expr::cust(key)]);
-            stmt.order_by_expr(Expr::cust(key), Order::Asc);
+            // PostgreSQL sorts NULL last by default, SQLite first: one
+            // order on both, as the rollup's merged rows have it.
+            stmt.order_by_expr_with_nulls(Expr::cust(key), Order::Asc, NullOrdering::First);
         }
         stmt.add_group_by([Expr::col(("time_entries", "currency"))]);
         stmt.order_by(("time_entries", "currency"), Order::Asc);

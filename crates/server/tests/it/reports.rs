@@ -5,6 +5,7 @@
 //! `dashboard`.
 
 mod dashboard;
+mod months;
 
 use std::collections::{BTreeMap, HashMap};
 
