@@ -108,12 +108,16 @@ impl Store {
         }
         let size = match self.db() {
             Db::Sqlite { writer, .. } => {
-                sqlx::query_as::<_, Size>(
-                    "SELECT page_count * page_size AS bytes \
-                     FROM pragma_page_count(), pragma_page_size()",
-                )
-                .fetch_one(writer)
-                .await?
+                writer
+                    .exclusive(async |conn| {
+                        Ok(sqlx::query_as::<_, Size>(
+                            "SELECT page_count * page_size AS bytes \
+                             FROM pragma_page_count(), pragma_page_size()",
+                        )
+                        .fetch_one(conn)
+                        .await?)
+                    })
+                    .await?
             }
             Db::Postgres(pool) => {
                 sqlx::query_as::<_, Size>(
@@ -133,8 +137,13 @@ impl Store {
     pub async fn bulk_finish(&self) -> Result<()> {
         match self.db() {
             Db::Sqlite { writer, .. } => {
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(writer)
+                writer
+                    .exclusive(async |conn| {
+                        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                            .execute(conn)
+                            .await?;
+                        Ok(())
+                    })
                     .await?;
             }
             Db::Postgres(pool) => {

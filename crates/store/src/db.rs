@@ -1,8 +1,9 @@
 //! Connecting to SQLite or PostgreSQL, and running migrations.
 //!
 //! SQLite runs in WAL mode with one writer connection and several readers:
-//! writes queue in the pool instead of failing with SQLITE_BUSY, and readers
-//! never wait for the writer.
+//! writes queue for the writer (`sqlite_writer`, which commits the writes
+//! of queued transactions together) instead of failing with SQLITE_BUSY,
+//! and readers never wait for the writer.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+use crate::sqlite_writer::SqliteWriter;
 use crate::{Result, StoreError};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -58,7 +60,7 @@ impl ConnectOptions {
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
     Sqlite {
-        writer: SqlitePool,
+        writer: SqliteWriter,
         reader: SqlitePool,
     },
     Postgres(PgPool),
@@ -85,7 +87,11 @@ impl Db {
 
     pub(crate) async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+            Db::Sqlite { writer, .. } => {
+                writer
+                    .exclusive(async |conn| Ok(SQLITE_MIGRATIONS.run(conn).await?))
+                    .await?
+            }
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -136,11 +142,7 @@ async fn connect_sqlite(options: &ConnectOptions) -> Result<Db> {
     {
         std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
     }
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(options.acquire_timeout)
-        .connect_with(base.clone())
-        .await?;
+    let writer = SqliteWriter::connect(base.clone(), options.acquire_timeout).await?;
     let reader = SqlitePoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .acquire_timeout(options.acquire_timeout)

@@ -11,6 +11,7 @@ pub mod filters;
 mod handle;
 mod page;
 mod report_rollups;
+mod sqlite_writer;
 
 pub mod api_keys;
 pub mod bulk;
@@ -46,5 +47,6 @@ pub use error::StoreError;
 pub use exec::{Exec, Pooled, Tx};
 pub use handle::{Scoped, Store, System, SystemStore, Tenant};
 pub use page::{Page, PageRequest};
+pub use sqlite_writer::WriteJob;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
