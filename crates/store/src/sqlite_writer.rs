@@ -421,6 +421,7 @@ mod tests {
 
     #[derive(sqlx::FromRow)]
     struct Count {
+        #[allow(dead_code)] // read by the database, not by the tests
         n: i64,
     }
 
