@@ -14,6 +14,7 @@ use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Sqlite, SqliteConnect
 use crate::Result;
 use crate::db::Backend;
 use crate::sqlite_writer::WriteJob;
+use crate::write_prefix::{self, Prefix};
 
 /// A row type that decodes from both backends (one `#[derive(FromRow)]`).
 pub trait DbRow:
@@ -26,78 +27,11 @@ impl<T> DbRow for T where
 }
 
 /// A borrowed connection of either backend. On SQLite, a write job's
-/// connection also carries the job's savepoint statement until it has run
-/// (`sqlite_writer`): the first read of the job takes it along in the same
-/// round trip to SQLite's thread.
+/// connection also carries what the job must send ahead of its statements
+/// (`write_prefix`).
 pub enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection, Option<&'c mut Prefix>),
     Postgres(&'c mut PgConnection),
-}
-
-/// Statements a write job must run before its own, and whether they ran.
-#[derive(Debug)]
-pub struct Prefix {
-    pub(crate) sql: &'static str,
-    pub(crate) state: PrefixState,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PrefixState {
-    NotRun,
-    Ran,
-    /// Failed, or failed together with the statement it was sent with:
-    /// whether it took effect is unknown, so the job's whole batch is
-    /// rolled back.
-    Broken,
-}
-
-impl Prefix {
-    /// The SQL to send: the prefix, then `sql`, when the prefix is due.
-    /// After a broken prefix nothing more is sent: the job's savepoint may
-    /// not exist, and what ran without it could not be undone.
-    fn fold(prefix: &mut Option<&mut Prefix>, sql: String) -> Result<(String, bool)> {
-        match prefix {
-            Some(p) if p.state == PrefixState::NotRun => {
-                p.state = PrefixState::Broken;
-                Ok((format!("{}; {sql}", p.sql), true))
-            }
-            Some(p) if p.state == PrefixState::Broken => Err(broken()),
-            _ => Ok((sql, false)),
-        }
-    }
-
-    fn ran(prefix: &mut Option<&mut Prefix>, folded: bool) {
-        if let (true, Some(p)) = (folded, prefix) {
-            p.state = PrefixState::Ran;
-        }
-    }
-
-    /// Runs a due prefix alone: a statement that answers a row count
-    /// cannot carry it (SQLite reports the count of the last change, which
-    /// after a SAVEPOINT is an earlier statement's).
-    async fn run_alone(
-        prefix: &mut Option<&mut Prefix>,
-        conn: &mut SqliteConnection,
-    ) -> Result<()> {
-        match prefix {
-            Some(p) if p.state == PrefixState::NotRun => {
-                p.state = PrefixState::Broken;
-                sqlx::query(AssertSqlSafe(p.sql))
-                    .execute(&mut *conn)
-                    .await?;
-                p.state = PrefixState::Ran;
-                Ok(())
-            }
-            Some(p) if p.state == PrefixState::Broken => Err(broken()),
-            _ => Ok(()),
-        }
-    }
-}
-
-fn broken() -> crate::StoreError {
-    crate::StoreError::Unavailable(sqlx::Error::Protocol(
-        "an earlier statement of this write failed before its savepoint was known".into(),
-    ))
 }
 
 impl Conn<'_> {
@@ -112,11 +46,11 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c, prefix) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                let (sql, folded) = Prefix::fold(prefix, sql)?;
+                let (sql, values, folded) = write_prefix::fold(prefix, sql, values)?;
                 let rows = sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
                     .fetch_all(&mut **c)
                     .await?;
-                Prefix::ran(prefix, folded);
+                write_prefix::sent(prefix, folded);
                 rows
             }
             Conn::Postgres(c) => {
@@ -132,13 +66,13 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c, prefix) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                let (sql, folded) = Prefix::fold(prefix, sql)?;
+                let (sql, values, folded) = write_prefix::fold(prefix, sql, values)?;
                 // The prefix runs before the select's first step, so
                 // stopping after one row leaves it complete.
                 let row = sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
                     .fetch_optional(&mut **c)
                     .await?;
-                Prefix::ran(prefix, folded);
+                write_prefix::sent(prefix, folded);
                 row
             }
             Conn::Postgres(c) => {
@@ -154,11 +88,11 @@ impl Conn<'_> {
         Ok(match self {
             Conn::Sqlite(c, prefix) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                let (sql, folded) = Prefix::fold(prefix, sql)?;
+                let (sql, values, folded) = write_prefix::fold(prefix, sql, values)?;
                 let row = sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
                     .fetch_one(&mut **c)
                     .await?;
-                Prefix::ran(prefix, folded);
+                write_prefix::sent(prefix, folded);
                 row
             }
             Conn::Postgres(c) => {
@@ -170,11 +104,26 @@ impl Conn<'_> {
         })
     }
 
+    /// Runs a statement whose result nobody waits for (an event row): in
+    /// an SQLite write job it is sent with the job's next statement or at
+    /// its end (`write_prefix`); elsewhere at once. Its failure, reported
+    /// late, fails the job or its whole batch.
+    pub async fn defer(&mut self, stmt: &impl SqlxBinder) -> Result<()> {
+        match self {
+            Conn::Sqlite(_, Some(prefix)) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                prefix.defer(sql, values);
+                Ok(())
+            }
+            _ => self.execute(stmt).await.map(|_| ()),
+        }
+    }
+
     /// Runs a statement and answers the number of rows it touched.
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64> {
         Ok(match self {
             Conn::Sqlite(c, prefix) => {
-                Prefix::run_alone(prefix, c).await?;
+                write_prefix::flush(prefix, c).await?;
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_with(AssertSqlSafe(sql), values)
                     .execute(&mut **c)

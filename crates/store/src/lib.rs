@@ -12,6 +12,7 @@ mod handle;
 mod page;
 mod report_rollups;
 mod sqlite_writer;
+mod write_prefix;
 
 pub mod api_keys;
 pub mod bulk;

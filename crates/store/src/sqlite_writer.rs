@@ -39,7 +39,8 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
-use crate::exec::{Conn, Prefix, PrefixState};
+use crate::exec::Conn;
+use crate::write_prefix::{self, Deferred, Prefix, PrefixState};
 use crate::{Result, StoreError};
 
 /// Most jobs committed together: bounds how long the first job of a batch
@@ -111,6 +112,9 @@ struct Slot {
     conn: Option<SqliteConnection>,
     /// The open transaction, once a job has committed into it.
     batch: Option<Batch>,
+    /// The last committed job's deferred statements, for the next job's
+    /// first statement or the COMMIT to send.
+    carry: Vec<Deferred>,
 }
 
 /// The open transaction and the jobs it holds.
@@ -165,8 +169,14 @@ impl Slot {
         let Some(batch) = self.batch.take() else {
             return Ok(());
         };
+        let (sql, values) = write_prefix::commit_sql(std::mem::take(&mut self.carry));
         let conn = self.conn()?;
-        let result = run(conn, "COMMIT").await;
+        // Built from statements sea-query rendered with every value bound.
+        let result = sqlx::query_with(sqlx::AssertSqlSafe(sql), values)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from);
         if result.is_err() {
             // A failed COMMIT may leave the transaction open.
             let _ = run(conn, "ROLLBACK").await;
@@ -182,6 +192,7 @@ impl Slot {
     /// Rolls back whatever transaction is open, telling the batch's jobs
     /// why.
     async fn abort(&mut self, why: &str) {
+        self.carry.clear();
         if let Some(conn) = self.conn.as_mut() {
             // Fails harmlessly when no transaction is open.
             let _ = run(conn, "ROLLBACK").await;
@@ -206,6 +217,7 @@ impl SqliteWriter {
                 slot: Arc::new(Mutex::new(Slot {
                     conn: Some(conn),
                     batch: None,
+                    carry: Vec::new(),
                 })),
                 queued: AtomicUsize::new(0),
                 next_batch: AtomicU64::new(1),
@@ -224,7 +236,7 @@ impl SqliteWriter {
     /// Starts a job: a savepoint in the open batch, or in a new one. The
     /// savepoint is sent with the job's first statement.
     pub(crate) async fn begin(&self) -> Result<WriteJob> {
-        let slot = self.lock().await?;
+        let mut slot = self.lock().await?;
         // IMMEDIATE: the write lock at once, so that another process's
         // write cannot make a later statement of ours fail as busy.
         let (name, sql) = match slot.batch.as_ref().map(|b| b.unreleased) {
@@ -233,13 +245,11 @@ impl SqliteWriter {
             Some(Some(Name::A)) => (Name::B, "RELEASE job_a; SAVEPOINT job_b"),
             Some(Some(Name::B)) => (Name::A, "RELEASE job_b; SAVEPOINT job_a"),
         };
+        let carried = std::mem::take(&mut slot.carry);
         Ok(WriteJob {
             slot: Some(slot),
             name,
-            prefix: Prefix {
-                sql,
-                state: PrefixState::NotRun,
-            },
+            prefix: Prefix::new(sql, carried),
             writer: self.clone(),
         })
     }
@@ -301,9 +311,17 @@ impl SqliteWriter {
 
     /// Undoes a job that will not commit, restoring the invariant (no
     /// savepoint left but, possibly, the previous job's).
-    async fn undo(&self, mut slot: OwnedMutexGuard<Slot>, name: Name, state: PrefixState) {
+    async fn undo(&self, mut slot: OwnedMutexGuard<Slot>, name: Name, prefix: Prefix) {
+        let state = prefix.state;
         if state == PrefixState::NotRun {
+            // Nothing sent: what it carried is still the previous job's.
+            slot.carry = prefix.carried;
             let _ = self.hand_on(slot).await;
+            return;
+        }
+        if state == PrefixState::Broken && prefix.carried_sent {
+            slot.abort("a write failed together with the previous write's last statements")
+                .await;
             return;
         }
         let Ok(conn) = slot.conn() else {
@@ -366,17 +384,33 @@ impl WriteJob {
         let Some(mut slot) = self.slot.take() else {
             return Err(closed());
         };
-        match self.prefix.state {
+        let mut prefix = std::mem::replace(&mut self.prefix, Prefix::new("", Vec::new()));
+        if prefix.state == PrefixState::NotRun && !prefix.deferred.is_empty() {
+            // Only deferred statements: they need the savepoint now.
+            let flushed = match slot.conn() {
+                Ok(conn) => write_prefix::flush(&mut Some(&mut prefix), conn).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = flushed {
+                self.writer.undo(slot, self.name, prefix).await;
+                return Err(error);
+            }
+        }
+        match prefix.state {
             PrefixState::Ran => {}
             // Nothing was written: the batch is as the job found it.
-            PrefixState::NotRun => return self.writer.hand_on(slot).await,
+            PrefixState::NotRun => {
+                slot.carry = prefix.carried;
+                return self.writer.hand_on(slot).await;
+            }
             // Its first statement failed, yet the caller commits: keep
             // nothing of it.
             PrefixState::Broken => {
-                self.writer.undo(slot, self.name, PrefixState::Broken).await;
+                self.writer.undo(slot, self.name, prefix).await;
                 return Err(not_committed("the write's first statement failed"));
             }
         }
+        slot.carry = prefix.deferred;
         let writer = &self.writer;
         let batch = slot.batch.get_or_insert_with(|| Batch {
             id: writer.inner.next_batch.fetch_add(1, Ordering::Relaxed),
@@ -401,12 +435,13 @@ impl Drop for WriteJob {
         let Some(slot) = self.slot.take() else {
             return;
         };
-        let (writer, name, state) = (self.writer.clone(), self.name, self.prefix.state);
+        let (writer, name) = (self.writer.clone(), self.name);
+        let prefix = std::mem::replace(&mut self.prefix, Prefix::new("", Vec::new()));
         // Undoing the job needs the connection, which only an async task
         // can drive; it keeps the slot until the job is undone. Without a
         // runtime (process exit) nothing can write any more anyway.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move { writer.undo(slot, name, state).await });
+            runtime.spawn(async move { writer.undo(slot, name, prefix).await });
         }
     }
 }
@@ -479,6 +514,18 @@ mod tests {
         job.commit().await
     }
 
+    /// The same with a deferred second row, `v + 1000` (as an event row).
+    async fn job_with_deferred(writer: SqliteWriter, v: i64) -> Result<()> {
+        let mut job = writer.begin().await?;
+        job.conn().fetch_one::<Count>(&count()).await?;
+        job.conn().execute(&insert(v)).await?;
+        job.conn().defer(&insert(v + 1000)).await?;
+        if v % 2 == 1 {
+            return Err(closed());
+        }
+        job.commit().await
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_jobs_commit_together_and_failures_undo_only_themselves() {
         let writer = writer().await;
@@ -494,6 +541,25 @@ mod tests {
         );
         let batches = writer.inner.next_batch.load(Ordering::Relaxed) - 1;
         assert!(batches < 100, "{batches} commits for 100 jobs");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn deferred_statements_commit_with_their_job_or_not_at_all() {
+        let writer = writer().await;
+        let jobs: Vec<_> = (1..=200)
+            .map(|v| tokio::spawn(job_with_deferred(writer.clone(), v)))
+            .collect();
+        for (v, handle) in (1..=200).zip(jobs) {
+            assert_eq!(handle.await.unwrap().is_ok(), v % 2 == 0, "job {v}");
+        }
+        let mut expected: Vec<i64> = (1..=100).flat_map(|v| [v * 2, v * 2 + 1000]).collect();
+        expected.sort();
+        assert_eq!(values(&writer).await, expected);
+        // Deferred alone: sent when the job commits.
+        let mut job = writer.begin().await.unwrap();
+        job.conn().defer(&insert(5000)).await.unwrap();
+        job.commit().await.unwrap();
+        assert!(values(&writer).await.contains(&5000));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
