@@ -144,7 +144,7 @@ pub fn all(ctx: &Arc<Context>) -> Vec<Scenario> {
         },
         Scenario {
             id: "S4",
-            what: "GET /api/v1/reports/time?group_by=client,month (a year), one client at a time",
+            what: "GET /api/v1/reports/time?group_by=client,month (a year), one request at a time",
             concurrency: 1,
             ok: &[200],
             make: s4(ctx),

@@ -108,7 +108,9 @@ fn dimensions(group_by: &str) -> Result<Vec<Dimension>, ApiError> {
 ///
 /// Completed and invoiced time grouped by one to three dimensions, with
 /// seconds, billable seconds, billable amount per currency and the number
-/// of entries, plus totals. Takes the time-entry filters.
+/// of entries, plus totals. Takes the time-entry filters. Rows are ordered
+/// by their keys in `group_by` order (record ids, dates and periods as
+/// shown), rows without a key (time with no client, say) first.
 #[utoipa::path(get, path = "/reports/time", tag = "Reports",
     params(TimeReportQuery),
     responses((status = 200, description = "The report", body = Data<TimeReportOut>)))]
