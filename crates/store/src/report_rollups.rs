@@ -11,8 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, Months, NaiveDate};
 use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use stint_core::time_tracking::month_label;
 
 use crate::Backend;
 use crate::reports::{Dimension, GroupRow};
@@ -36,17 +37,7 @@ fn month_start(date: NaiveDate) -> NaiveDate {
 
 fn next_month_start(date: NaiveDate) -> NaiveDate {
     let start = month_start(date);
-    let (year, month) = if start.month() == 12 {
-        (start.year() + 1, 1)
-    } else {
-        (start.year(), start.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(start)
-}
-
-/// `YYYY-MM`, as `time_entries.month` and `time_rollups.month` hold it.
-fn month_label(date: NaiveDate) -> String {
-    format!("{:04}-{:02}", date.year(), date.month())
+    start.checked_add_months(Months::new(1)).unwrap_or(start)
 }
 
 /// The plan for a report, or `None` when it must read every entry: a
@@ -161,21 +152,7 @@ pub(crate) fn rollup_select(
     if let Some(client) = filter.client_id {
         stmt.and_where(Expr::col("client_key").eq(client.uuid()));
     }
-    if let Some(billable) = filter.billable {
-        stmt.and_where(Expr::col("billable").eq(billable));
-    }
-    if !filter.statuses.is_empty() {
-        stmt.and_where(Expr::col("status").is_in(filter.statuses.clone()));
-    }
-    match filter.invoiced {
-        Some(true) => {
-            stmt.and_where(Expr::col("status").eq("invoiced"));
-        }
-        Some(false) => {
-            stmt.and_where(Expr::col("status").ne("invoiced"));
-        }
-        None => {}
-    }
+    filter.apply_billing(&mut stmt, "time_rollups");
     for key in keys {
         stmt.add_group_by([Expr::cust(key)]);
     }

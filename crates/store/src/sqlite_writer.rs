@@ -367,6 +367,11 @@ pub struct WriteJob {
 }
 
 impl WriteJob {
+    /// The prefix, out of a job that is ending (commit or drop).
+    fn take_prefix(&mut self) -> Prefix {
+        std::mem::replace(&mut self.prefix, Prefix::new("", Vec::new()))
+    }
+
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         // `begin` makes a job holding the slot, only `commit` (which
         // consumes the job) and `Drop` take it, and only `close` (which
@@ -384,7 +389,7 @@ impl WriteJob {
         let Some(mut slot) = self.slot.take() else {
             return Err(closed());
         };
-        let mut prefix = std::mem::replace(&mut self.prefix, Prefix::new("", Vec::new()));
+        let mut prefix = self.take_prefix();
         if prefix.state == PrefixState::NotRun && !prefix.deferred.is_empty() {
             // Only deferred statements: they need the savepoint now.
             let flushed = match slot.conn() {
@@ -436,7 +441,7 @@ impl Drop for WriteJob {
             return;
         };
         let (writer, name) = (self.writer.clone(), self.name);
-        let prefix = std::mem::replace(&mut self.prefix, Prefix::new("", Vec::new()));
+        let prefix = self.take_prefix();
         // Undoing the job needs the connection, which only an async task
         // can drive; it keeps the slot until the job is undone. Without a
         // runtime (process exit) nothing can write any more anyway.

@@ -252,21 +252,7 @@ impl TimeEntryFilter {
                 ),
             );
         }
-        if let Some(billable) = self.billable {
-            stmt.and_where(col("billable").eq(billable));
-        }
-        if !self.statuses.is_empty() {
-            stmt.and_where(col("status").is_in(self.statuses.clone()));
-        }
-        match self.invoiced {
-            Some(true) => {
-                stmt.and_where(col("status").eq("invoiced"));
-            }
-            Some(false) => {
-                stmt.and_where(col("status").ne("invoiced"));
-            }
-            None => {}
-        }
+        self.apply_billing(stmt, TABLE);
         if let Some(tag) = &self.tag {
             let condition = match backend {
                 crate::Backend::Sqlite => Expr::cust_with_values(
@@ -282,6 +268,30 @@ impl TimeEntryFilter {
         }
         if let Some(q) = self.q.as_deref().filter(|q| !q.trim().is_empty()) {
             text_search(stmt, TABLE, &["notes"], q);
+        }
+    }
+}
+
+impl TimeEntryFilter {
+    /// The conditions on billability and status, over `table`: the entries,
+    /// or the monthly rollup, which keeps both columns
+    /// (`report_rollups`).
+    pub(crate) fn apply_billing(&self, stmt: &mut SelectStatement, table: &'static str) {
+        let col = |c: &'static str| Expr::col((table, c));
+        if let Some(billable) = self.billable {
+            stmt.and_where(col("billable").eq(billable));
+        }
+        if !self.statuses.is_empty() {
+            stmt.and_where(col("status").is_in(self.statuses.clone()));
+        }
+        match self.invoiced {
+            Some(true) => {
+                stmt.and_where(col("status").eq("invoiced"));
+            }
+            Some(false) => {
+                stmt.and_where(col("status").ne("invoiced"));
+            }
+            None => {}
         }
     }
 }

@@ -53,6 +53,24 @@ fn duplicate(entity: &str, key: &str) -> ApiError {
     }])
 }
 
+/// A problem with `options`: a conflict with the stored definition when it
+/// decided the type (`by_record`), else a problem of the request.
+fn refuse_options(
+    by_record: bool,
+    frozen: &mut Vec<FieldError>,
+    v: &mut Validation,
+    message: String,
+) {
+    if by_record {
+        frozen.push(FieldError {
+            field: "options".into(),
+            message,
+        });
+    } else {
+        v.add("options", message);
+    }
+}
+
 /// Checks an input against the rules and, on update, against the current
 /// definition's fixed fields.
 ///
@@ -105,15 +123,12 @@ fn validate(
         options.extend(raw.iter().map(|o| o.trim().to_owned()));
     } else if input.field_type.has_options() {
         if raw.is_empty() {
-            let message = format!("must list the choices of a {field_type} field");
-            if options_by_record {
-                frozen.push(FieldError {
-                    field: "options".into(),
-                    message,
-                });
-            } else {
-                v.add("options", message);
-            }
+            refuse_options(
+                options_by_record,
+                &mut frozen,
+                &mut v,
+                format!("must list the choices of a {field_type} field"),
+            );
         } else if raw.len() > MAX_OPTIONS {
             v.add(
                 "options",
@@ -137,17 +152,14 @@ fn validate(
             options.push(option.to_owned());
         }
     } else if !raw.is_empty() {
-        let message = format!(
-            "must be empty: only select and multi_select fields have choices, this is a {field_type} field"
+        refuse_options(
+            options_by_record,
+            &mut frozen,
+            &mut v,
+            format!(
+                "must be empty: only select and multi_select fields have choices, this is a {field_type} field"
+            ),
         );
-        if options_by_record {
-            frozen.push(FieldError {
-                field: "options".into(),
-                message,
-            });
-        } else {
-            v.add("options", message);
-        }
     }
     if !v.is_empty() {
         for problem in frozen {

@@ -32,36 +32,45 @@ FROM time_entries
 WHERE status <> 'running'
 GROUP BY org_id, month, COALESCE(client_id, zeroblob(16)), status, currency, billable;
 
-CREATE TRIGGER time_rollups_insert AFTER INSERT ON time_entries
-WHEN NEW.status <> 'running'
+-- Every change is one signed delta (an entry in: +1 and its sums; out: -1
+-- and minus them), applied in one place: a view whose INSTEAD OF trigger
+-- adds the delta to its row and deletes the row once no entry is left.
+CREATE VIEW time_rollup_deltas AS
+SELECT org_id, month, client_key, status, currency, billable,
+       seconds, billable_seconds, billable_amount, entries
+FROM time_rollups WHERE 0;
+
+CREATE TRIGGER time_rollup_deltas_apply INSTEAD OF INSERT ON time_rollup_deltas
 BEGIN
     INSERT INTO time_rollups (org_id, month, client_key, status, currency, billable,
                               seconds, billable_seconds, billable_amount, entries)
-    VALUES (NEW.org_id, NEW.month, COALESCE(NEW.client_id, zeroblob(16)), NEW.status,
-            NEW.currency, NEW.billable, NEW.duration_seconds, NEW.billable_seconds,
-            NEW.billable_amount, 1)
+    VALUES (NEW.org_id, NEW.month, NEW.client_key, NEW.status, NEW.currency, NEW.billable,
+            NEW.seconds, NEW.billable_seconds, NEW.billable_amount, NEW.entries)
     ON CONFLICT (org_id, month, client_key, status, currency, billable) DO UPDATE SET
         seconds = seconds + excluded.seconds,
         billable_seconds = billable_seconds + excluded.billable_seconds,
         billable_amount = billable_amount + excluded.billable_amount,
-        entries = entries + 1;
+        entries = entries + excluded.entries;
+    DELETE FROM time_rollups
+    WHERE org_id = NEW.org_id AND month = NEW.month AND client_key = NEW.client_key
+      AND status = NEW.status AND currency = NEW.currency AND billable = NEW.billable
+      AND entries = 0;
+END;
+
+CREATE TRIGGER time_rollups_insert AFTER INSERT ON time_entries
+WHEN NEW.status <> 'running'
+BEGIN
+    INSERT INTO time_rollup_deltas
+    VALUES (NEW.org_id, NEW.month, COALESCE(NEW.client_id, zeroblob(16)), NEW.status, NEW.currency,
+            NEW.billable, NEW.duration_seconds, NEW.billable_seconds, NEW.billable_amount, 1);
 END;
 
 CREATE TRIGGER time_rollups_delete AFTER DELETE ON time_entries
 WHEN OLD.status <> 'running'
 BEGIN
-    UPDATE time_rollups SET
-        seconds = seconds - OLD.duration_seconds,
-        billable_seconds = billable_seconds - OLD.billable_seconds,
-        billable_amount = billable_amount - OLD.billable_amount,
-        entries = entries - 1
-    WHERE org_id = OLD.org_id AND month = OLD.month
-      AND client_key = COALESCE(OLD.client_id, zeroblob(16)) AND status = OLD.status
-      AND currency = OLD.currency AND billable = OLD.billable;
-    DELETE FROM time_rollups
-    WHERE org_id = OLD.org_id AND month = OLD.month
-      AND client_key = COALESCE(OLD.client_id, zeroblob(16)) AND status = OLD.status
-      AND currency = OLD.currency AND billable = OLD.billable AND entries = 0;
+    INSERT INTO time_rollup_deltas
+    VALUES (OLD.org_id, OLD.month, COALESCE(OLD.client_id, zeroblob(16)), OLD.status, OLD.currency,
+            OLD.billable, -OLD.duration_seconds, -OLD.billable_seconds, -OLD.billable_amount, -1);
 END;
 
 -- An update moves the old values out of their row and the new ones into
@@ -71,18 +80,9 @@ AFTER UPDATE OF month, client_id, status, currency, billable, duration_seconds,
                 billable_seconds, billable_amount ON time_entries
 WHEN OLD.status <> 'running'
 BEGIN
-    UPDATE time_rollups SET
-        seconds = seconds - OLD.duration_seconds,
-        billable_seconds = billable_seconds - OLD.billable_seconds,
-        billable_amount = billable_amount - OLD.billable_amount,
-        entries = entries - 1
-    WHERE org_id = OLD.org_id AND month = OLD.month
-      AND client_key = COALESCE(OLD.client_id, zeroblob(16)) AND status = OLD.status
-      AND currency = OLD.currency AND billable = OLD.billable;
-    DELETE FROM time_rollups
-    WHERE org_id = OLD.org_id AND month = OLD.month
-      AND client_key = COALESCE(OLD.client_id, zeroblob(16)) AND status = OLD.status
-      AND currency = OLD.currency AND billable = OLD.billable AND entries = 0;
+    INSERT INTO time_rollup_deltas
+    VALUES (OLD.org_id, OLD.month, COALESCE(OLD.client_id, zeroblob(16)), OLD.status, OLD.currency,
+            OLD.billable, -OLD.duration_seconds, -OLD.billable_seconds, -OLD.billable_amount, -1);
 END;
 
 CREATE TRIGGER time_rollups_update_in
@@ -90,14 +90,7 @@ AFTER UPDATE OF month, client_id, status, currency, billable, duration_seconds,
                 billable_seconds, billable_amount ON time_entries
 WHEN NEW.status <> 'running'
 BEGIN
-    INSERT INTO time_rollups (org_id, month, client_key, status, currency, billable,
-                              seconds, billable_seconds, billable_amount, entries)
-    VALUES (NEW.org_id, NEW.month, COALESCE(NEW.client_id, zeroblob(16)), NEW.status,
-            NEW.currency, NEW.billable, NEW.duration_seconds, NEW.billable_seconds,
-            NEW.billable_amount, 1)
-    ON CONFLICT (org_id, month, client_key, status, currency, billable) DO UPDATE SET
-        seconds = seconds + excluded.seconds,
-        billable_seconds = billable_seconds + excluded.billable_seconds,
-        billable_amount = billable_amount + excluded.billable_amount,
-        entries = entries + 1;
+    INSERT INTO time_rollup_deltas
+    VALUES (NEW.org_id, NEW.month, COALESCE(NEW.client_id, zeroblob(16)), NEW.status, NEW.currency,
+            NEW.billable, NEW.duration_seconds, NEW.billable_seconds, NEW.billable_amount, 1);
 END;
