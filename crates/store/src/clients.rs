@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement};
 use serde_json::{Map, Value};
 use sqlx::FromRow;
 use sqlx::types::Json;
@@ -156,19 +156,39 @@ fn select() -> SelectStatement {
 
 impl<E: Exec> Tenant<E> {
     pub async fn client(&mut self, id: ClientId) -> Result<Option<Client>> {
+        /// The client with one of its groups: the client and its groups
+        /// come in one statement, a row per group (one row, without a
+        /// group, when it has none) — a single read is what a look-up by id
+        /// costs (docs/benchmarks.md, S1).
+        #[derive(FromRow)]
+        struct WithGroup {
+            #[sqlx(flatten)]
+            client: Client,
+            linked_group_id: Option<Uuid>,
+        }
         let stmt = select()
+            .expr_as(Expr::col(("g", "group_id")), "linked_group_id")
+            .join_as(
+                JoinType::LeftJoin,
+                "client_group_members",
+                "g",
+                Expr::col(("g", "org_id"))
+                    .equals((TABLE, "org_id"))
+                    .and(Expr::col(("g", "client_id")).equals((TABLE, "id"))),
+            )
             .and_where(Expr::col((TABLE, "org_id")).eq(self.org.uuid()))
             .and_where(Expr::col((TABLE, "id")).eq(id.uuid()))
+            .order_by(("g", "group_id"), sea_query::Order::Asc)
             .to_owned();
-        let Some(mut client) = self.exec.conn().fetch_optional::<Client>(&stmt).await? else {
-            return Ok(None);
-        };
-        client.group_ids = self
-            .client_group_ids(&[client.id.uuid()])
-            .await?
-            .remove(&client.id.uuid())
-            .unwrap_or_default();
-        Ok(Some(client))
+        let rows: Vec<WithGroup> = self.exec.conn().fetch_all(&stmt).await?;
+        let group_ids = rows
+            .iter()
+            .filter_map(|row| row.linked_group_id.map(ClientGroupId::from_uuid))
+            .collect();
+        Ok(rows.into_iter().next().map(|row| Client {
+            group_ids,
+            ..row.client
+        }))
     }
 
     pub async fn list_clients(

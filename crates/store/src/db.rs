@@ -8,10 +8,11 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+use crate::sqlite_readers::SqliteReaders;
 use crate::sqlite_writer::SqliteWriter;
 use crate::{Result, StoreError};
 
@@ -61,7 +62,7 @@ impl ConnectOptions {
 pub(crate) enum Db {
     Sqlite {
         writer: SqliteWriter,
-        reader: SqlitePool,
+        reader: SqliteReaders,
     },
     Postgres(PgPool),
 }
@@ -100,7 +101,9 @@ impl Db {
     pub(crate) async fn ping(&self) -> Result<()> {
         match self {
             Db::Sqlite { reader, .. } => {
-                sqlx::query("SELECT 1").execute(reader).await?;
+                sqlx::query("SELECT 1")
+                    .execute(&mut *reader.acquire().await?)
+                    .await?;
             }
             Db::Postgres(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
@@ -143,11 +146,12 @@ async fn connect_sqlite(options: &ConnectOptions) -> Result<Db> {
         std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
     }
     let writer = SqliteWriter::connect(base.clone(), options.acquire_timeout).await?;
-    let reader = SqlitePoolOptions::new()
-        .max_connections(options.max_connections.max(1))
-        .acquire_timeout(options.acquire_timeout)
-        .connect_with(base.create_if_missing(false))
-        .await?;
+    let reader = SqliteReaders::connect(
+        base.create_if_missing(false),
+        options.max_connections,
+        options.acquire_timeout,
+    )
+    .await?;
     Ok(Db::Sqlite { writer, reader })
 }
 

@@ -9,10 +9,11 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 // sea-query renders statements with every value bound as a parameter, so the
 // SQL text never carries input: that is what makes it safe to assert.
-use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, SqliteConnection, Transaction};
 
 use crate::Result;
 use crate::db::Backend;
+use crate::sqlite_readers::ReaderConn;
 use crate::sqlite_writer::WriteJob;
 use crate::write_prefix::{self, Prefix};
 
@@ -149,7 +150,7 @@ pub trait Exec: Send {
 
 /// A connection checked out of a pool, for reads outside a transaction.
 pub enum Pooled {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(ReaderConn),
     Postgres(PoolConnection<Postgres>),
 }
 

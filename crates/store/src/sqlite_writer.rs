@@ -56,6 +56,9 @@ const ORPHAN_CHECK: Duration = Duration::from_millis(50);
 /// path exists in up to four prefixed forms.
 const STATEMENT_CACHE: usize = 400;
 
+/// WAL pages after which a COMMIT checkpoints (SQLite's default is 1,000).
+const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
+
 /// What a batch's jobs learn when it ends: `None` while open.
 type Outcome = Option<std::result::Result<(), String>>;
 
@@ -210,6 +213,7 @@ impl SqliteWriter {
     ) -> Result<SqliteWriter> {
         let conn = options
             .statement_cache_capacity(STATEMENT_CACHE)
+            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
             .connect()
             .await?;
         Ok(SqliteWriter {

@@ -420,7 +420,17 @@ impl Tenant<Tx> {
             .columns(columns)
             .values_panic(row.into_iter().map(Into::into))
             .to_owned();
-        self.exec.conn().execute(&stmt).await?;
+        if values.status == "running" {
+            // The one-running-timer index may refuse it: its caller turns
+            // that refusal into a 409, so it must answer now.
+            self.exec.conn().execute(&stmt).await?;
+        } else {
+            // Nothing else can refuse it (its records were read in this
+            // transaction and values are checked before), so it travels
+            // with the next statement (`Conn::defer`); should it fail all
+            // the same, the write or its batch fails, never silently.
+            self.exec.conn().defer(&stmt).await?;
+        }
         Ok(values.row(id, None, now, now, 1))
     }
 
