@@ -8,7 +8,7 @@ use stint_core::ids::{ClientId, ExpenseId, InvoiceId, MemberId, ProjectId};
 use uuid::Uuid;
 
 use crate::exec::Exec;
-use crate::filters::text_search;
+use crate::filters::{invoiced_filter, text_search};
 use crate::page::{Page, PageRequest};
 use crate::{Result, Tenant, Tx};
 
@@ -192,15 +192,7 @@ impl<E: Exec> Tenant<E> {
         if let Some(r) = filter.reimbursable {
             stmt.and_where(col("reimbursable").eq(r));
         }
-        match filter.invoiced {
-            Some(true) => {
-                stmt.and_where(col("status").eq("invoiced"));
-            }
-            Some(false) => {
-                stmt.and_where(col("status").ne("invoiced"));
-            }
-            None => {}
-        }
+        invoiced_filter(&mut stmt, TABLE, filter.invoiced);
         if let Some(category) = &filter.category {
             stmt.and_where(col("category").eq(category.clone()));
         }

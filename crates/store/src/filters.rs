@@ -41,6 +41,25 @@ impl StatusFilter {
     }
 }
 
+/// `invoiced=true|false` on a billable record (time entry, expense):
+/// invoiced is a status of its own, so "not invoiced" is every other one.
+pub(crate) fn invoiced_filter(
+    stmt: &mut SelectStatement,
+    table: &'static str,
+    invoiced: Option<bool>,
+) {
+    let status = Expr::col((table, "status"));
+    match invoiced {
+        Some(true) => {
+            stmt.and_where(status.eq("invoiced"));
+        }
+        Some(false) => {
+            stmt.and_where(status.ne("invoiced"));
+        }
+        None => {}
+    }
+}
+
 /// Case-insensitive substring search over `columns` of `table`.
 pub(crate) fn text_search(
     stmt: &mut SelectStatement,

@@ -535,15 +535,25 @@ mod tests {
         job.commit().await
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_jobs_commit_together_and_failures_undo_only_themselves() {
-        let writer = writer().await;
+    /// Runs jobs 1..=200 concurrently and checks that exactly the even ones
+    /// (those that do not fail on purpose) succeed.
+    async fn run_200<F, Fut>(writer: &SqliteWriter, job: F)
+    where
+        F: Fn(SqliteWriter, i64) -> Fut,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
         let jobs: Vec<_> = (1..=200)
             .map(|v| tokio::spawn(job(writer.clone(), v)))
             .collect();
         for (v, handle) in (1..=200).zip(jobs) {
             assert_eq!(handle.await.unwrap().is_ok(), v % 2 == 0, "job {v}");
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_jobs_commit_together_and_failures_undo_only_themselves() {
+        let writer = writer().await;
+        run_200(&writer, job).await;
         assert_eq!(
             values(&writer).await,
             (1..=100).map(|v| v * 2).collect::<Vec<_>>()
@@ -555,12 +565,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn deferred_statements_commit_with_their_job_or_not_at_all() {
         let writer = writer().await;
-        let jobs: Vec<_> = (1..=200)
-            .map(|v| tokio::spawn(job_with_deferred(writer.clone(), v)))
-            .collect();
-        for (v, handle) in (1..=200).zip(jobs) {
-            assert_eq!(handle.await.unwrap().is_ok(), v % 2 == 0, "job {v}");
-        }
+        run_200(&writer, job_with_deferred).await;
         let mut expected: Vec<i64> = (1..=100).flat_map(|v| [v * 2, v * 2 + 1000]).collect();
         expected.sort();
         assert_eq!(values(&writer).await, expected);

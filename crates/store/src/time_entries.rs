@@ -13,7 +13,7 @@ use stint_core::ids::{
 use uuid::Uuid;
 
 use crate::exec::Exec;
-use crate::filters::text_search;
+use crate::filters::{invoiced_filter, text_search};
 use crate::page::{Page, PageRequest};
 use crate::{Result, Tenant, Tx};
 
@@ -284,15 +284,7 @@ impl TimeEntryFilter {
         if !self.statuses.is_empty() {
             stmt.and_where(col("status").is_in(self.statuses.clone()));
         }
-        match self.invoiced {
-            Some(true) => {
-                stmt.and_where(col("status").eq("invoiced"));
-            }
-            Some(false) => {
-                stmt.and_where(col("status").ne("invoiced"));
-            }
-            None => {}
-        }
+        invoiced_filter(stmt, table, self.invoiced);
     }
 }
 
