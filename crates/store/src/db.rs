@@ -3,7 +3,8 @@
 //! SQLite runs in WAL mode with one writer connection and several readers:
 //! writes queue for the writer (`sqlite_writer`, which commits the writes
 //! of queued transactions together) instead of failing with SQLITE_BUSY,
-//! and readers never wait for the writer.
+//! and readers never wait for the writer. A background connection copies
+//! the WAL into the database file (`sqlite_checkpointer`).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+use crate::sqlite_checkpointer::{CommitSignal, SqliteCheckpointer};
 use crate::sqlite_readers::SqliteReaders;
 use crate::sqlite_writer::SqliteWriter;
 use crate::{Result, StoreError};
@@ -63,6 +65,7 @@ pub(crate) enum Db {
     Sqlite {
         writer: SqliteWriter,
         reader: SqliteReaders,
+        checkpointer: SqliteCheckpointer,
     },
     Postgres(PgPool),
 }
@@ -114,8 +117,14 @@ impl Db {
 
     pub(crate) async fn close(&self) {
         match self {
-            Db::Sqlite { writer, reader } => {
+            Db::Sqlite {
+                writer,
+                reader,
+                checkpointer,
+            } => {
                 reader.close().await;
+                checkpointer.close().await;
+                // Last, so that its close removes the WAL.
                 writer.close().await;
             }
             Db::Postgres(pool) => pool.close().await,
@@ -145,14 +154,22 @@ async fn connect_sqlite(options: &ConnectOptions) -> Result<Db> {
     {
         std::fs::create_dir_all(parent).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
     }
-    let writer = SqliteWriter::connect(base.clone(), options.acquire_timeout).await?;
+    let committed = CommitSignal::default();
+    let writer =
+        SqliteWriter::connect(base.clone(), options.acquire_timeout, committed.clone()).await?;
+    let existing = base.create_if_missing(false);
     let reader = SqliteReaders::connect(
-        base.create_if_missing(false),
+        existing.clone(),
         options.max_connections,
         options.acquire_timeout,
     )
     .await?;
-    Ok(Db::Sqlite { writer, reader })
+    let checkpointer = SqliteCheckpointer::start(existing, &committed).await?;
+    Ok(Db::Sqlite {
+        writer,
+        reader,
+        checkpointer,
+    })
 }
 
 async fn connect_postgres(options: &ConnectOptions) -> Result<Db> {

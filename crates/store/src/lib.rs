@@ -11,6 +11,7 @@ pub mod filters;
 mod handle;
 mod page;
 mod report_rollups;
+mod sqlite_checkpointer;
 mod sqlite_readers;
 mod sqlite_writer;
 mod write_prefix;

@@ -40,6 +40,7 @@ use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use crate::exec::Conn;
+use crate::sqlite_checkpointer::CommitSignal;
 use crate::write_prefix::{self, Deferred, Prefix, PrefixState};
 use crate::{Result, StoreError};
 
@@ -118,6 +119,8 @@ struct Slot {
     /// The last committed job's deferred statements, for the next job's
     /// first statement or the COMMIT to send.
     carry: Vec<Deferred>,
+    /// Wakes the background checkpoint (`sqlite_checkpointer`).
+    committed: CommitSignal,
 }
 
 /// The open transaction and the jobs it holds.
@@ -184,6 +187,9 @@ impl Slot {
             // A failed COMMIT may leave the transaction open.
             let _ = run(conn, "ROLLBACK").await;
         }
+        if result.is_ok() {
+            self.committed.committed();
+        }
         let outcome = match &result {
             Ok(()) => Ok(()),
             Err(error) => Err(error.to_string()),
@@ -210,10 +216,16 @@ impl SqliteWriter {
     pub(crate) async fn connect(
         options: SqliteConnectOptions,
         wait_limit: Duration,
+        committed: CommitSignal,
     ) -> Result<SqliteWriter> {
         let conn = options
             .statement_cache_capacity(STATEMENT_CACHE)
             .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
+            // Every job is a savepoint, so each page it touches first is
+            // copied to a sub-journal; past 64 KiB (a create touches more)
+            // SQLite spills that to a temporary file, a write() per page.
+            // In memory it never spills (pager.c: `sqlite3TempInMemory`).
+            .pragma("temp_store", "memory")
             .connect()
             .await?;
         Ok(SqliteWriter {
@@ -222,6 +234,7 @@ impl SqliteWriter {
                     conn: Some(conn),
                     batch: None,
                     carry: Vec::new(),
+                    committed,
                 })),
                 queued: AtomicUsize::new(0),
                 next_batch: AtomicU64::new(1),
@@ -475,9 +488,10 @@ mod tests {
             .unwrap()
             .create_if_missing(true)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
-        let writer = SqliteWriter::connect(options, Duration::from_secs(10))
-            .await
-            .unwrap();
+        let writer =
+            SqliteWriter::connect(options, Duration::from_secs(10), CommitSignal::default())
+                .await
+                .unwrap();
         writer
             .exclusive(async |conn| run(conn, "CREATE TABLE t (v INTEGER PRIMARY KEY)").await)
             .await
