@@ -6,6 +6,7 @@
 //! on the loaded database and drives load from this process. Results go
 //! to stdout (Markdown) and `target/bench/*.json`. See docs/benchmarks.md.
 
+mod auth_share;
 mod dataset;
 mod http;
 mod load;
@@ -178,6 +179,26 @@ async fn run(args: Args) -> Result<()> {
             result,
         });
     }
+    let selected: Vec<_> = scenarios::all(&ctx)
+        .into_iter()
+        .filter(|s| measured.iter().any(|m| m.id == s.id))
+        .collect();
+    let (rounds, slice) = if args.quick {
+        (2, Duration::from_secs(1))
+    } else {
+        (5, Duration::from_secs(3))
+    };
+    if selected.iter().any(|s| s.id == "A1") {
+        eprintln!("stint-bench: S1, A0, A1 in {rounds} alternating rounds (auth share)");
+    }
+    let auth_interleaved = auth_share::measure(
+        server.addr,
+        &selected,
+        rounds,
+        Duration::from_millis(500),
+        slice,
+    )
+    .await?;
     let (_, rss_peak, anon_after) = server.memory()?;
     server.stop().await?;
 
@@ -195,6 +216,7 @@ async fn run(args: Args) -> Result<()> {
         rss_peak,
         anon_after,
         measured,
+        auth_interleaved,
         total: total.elapsed(),
         other_rows: stats_a.other_rows + stats_b.other_rows,
     };

@@ -32,6 +32,8 @@ pub struct Run {
     /// database pages.
     pub anon_after: u64,
     pub measured: Vec<Measured>,
+    /// The authentication share from alternating slices (`auth_share`).
+    pub auth_interleaved: Option<f64>,
     pub total: Duration,
     pub other_rows: u64,
 }
@@ -81,8 +83,10 @@ impl Run {
 
     /// Share of an S1 request's cost spent on key authentication and rate
     /// limiting: (1/A1 − 1/A0) ÷ (1/S1), costs per request taken as the
-    /// inverse of throughput on a saturated machine.
-    fn auth_share(&self) -> Option<f64> {
+    /// inverse of throughput on a saturated machine — here from the whole
+    /// scenarios' runs, for comparison; the target is judged on
+    /// `auth_interleaved`.
+    fn auth_share_separate(&self) -> Option<f64> {
         let (s1, a0, a1) = (self.find("S1")?, self.find("A0")?, self.find("A1")?);
         Some((1.0 / a1.rps() - 1.0 / a0.rps()) / (1.0 / s1.rps()))
     }
@@ -120,10 +124,14 @@ impl Run {
                 s4.ms(0.99) <= 200.0,
             ));
         }
-        if let Some(share) = self.auth_share() {
+        if let Some(share) = self.auth_interleaved {
+            let separate = self
+                .auth_share_separate()
+                .map(|s| format!(" (separate runs: {:.1} %)", s * 100.0))
+                .unwrap_or_default();
             out.push((
-                "API-key auth + rate limit < 5 % of S1".into(),
-                format!("{:.1} %", share * 100.0),
+                "API-key auth + rate limit < 5 % of S1 (alternating slices)".into(),
+                format!("{:.1} %{separate}", share * 100.0),
                 share < 0.05,
             ));
         }
@@ -256,7 +264,8 @@ impl Run {
             "rss_idle_bytes": self.rss_idle,
             "rss_peak_bytes": self.rss_peak,
             "anon_after_bytes": self.anon_after,
-            "auth_share_of_s1": self.auth_share(),
+            "auth_share_of_s1": self.auth_interleaved,
+            "auth_share_of_s1_separate_runs": self.auth_share_separate(),
             "scenarios": scenarios,
             "targets": targets,
             "total_seconds": self.total.as_secs_f64(),
