@@ -51,6 +51,7 @@ pub async fn measure(
     else {
         return Ok(None);
     };
+    eprintln!("stint-bench: S1, A0, A1 in {rounds} alternating rounds (auth share)");
     let mut totals = [Total::default(); 3];
     for round in 0..rounds {
         for (total, scenario) in totals.iter_mut().zip(&picked) {

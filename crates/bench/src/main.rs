@@ -148,16 +148,12 @@ async fn run(args: Args) -> Result<()> {
         days: dataset::working_days(anchor),
         anchor,
     });
+    let selected: Vec<_> = scenarios::all(&ctx)
+        .into_iter()
+        .filter(|s| args.only.is_empty() || args.only.iter().any(|o| o.eq_ignore_ascii_case(s.id)))
+        .collect();
     let mut measured = Vec::new();
-    for scenario in scenarios::all(&ctx) {
-        if !args.only.is_empty()
-            && !args
-                .only
-                .iter()
-                .any(|o| o.eq_ignore_ascii_case(scenario.id))
-        {
-            continue;
-        }
+    for scenario in &selected {
         let plan = LoadPlan {
             concurrency: scenario.concurrency,
             warmup,
@@ -179,18 +175,11 @@ async fn run(args: Args) -> Result<()> {
             result,
         });
     }
-    let selected: Vec<_> = scenarios::all(&ctx)
-        .into_iter()
-        .filter(|s| measured.iter().any(|m| m.id == s.id))
-        .collect();
     let (rounds, slice) = if args.quick {
         (2, Duration::from_secs(1))
     } else {
         (5, Duration::from_secs(3))
     };
-    if selected.iter().any(|s| s.id == "A1") {
-        eprintln!("stint-bench: S1, A0, A1 in {rounds} alternating rounds (auth share)");
-    }
     let auth_interleaved = auth_share::measure(
         server.addr,
         &selected,

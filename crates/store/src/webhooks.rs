@@ -350,7 +350,6 @@ impl Tenant<Tx> {
     }
 
     /// Deletes a webhook with its deliveries and their attempts.
-    /// Deletes a webhook and its delivery log.
     ///
     /// The deliveries go first, explicitly, though the foreign key would
     /// cascade: on PostgreSQL the worker's attempt transaction locks a
