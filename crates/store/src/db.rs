@@ -164,7 +164,7 @@ async fn connect_sqlite(options: &ConnectOptions) -> Result<Db> {
         options.acquire_timeout,
     )
     .await?;
-    let checkpointer = SqliteCheckpointer::start(existing, &committed).await?;
+    let checkpointer = SqliteCheckpointer::start(existing, &committed, writer.clone()).await?;
     Ok(Db::Sqlite {
         writer,
         reader,

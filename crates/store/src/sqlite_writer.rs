@@ -57,7 +57,9 @@ const ORPHAN_CHECK: Duration = Duration::from_millis(50);
 /// path exists in up to four prefixed forms.
 const STATEMENT_CACHE: usize = 400;
 
-/// WAL pages after which a COMMIT checkpoints (SQLite's default is 1,000).
+/// WAL pages after which a COMMIT checkpoints (SQLite's default is 1,000):
+/// the fallback behind the background task's close at 5,000 frames
+/// (`sqlite_checkpointer`).
 const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
 
 /// What a batch's jobs learn when it ends: `None` while open.
